@@ -1,0 +1,1 @@
+"""The ``wave`` command-line interface."""

@@ -1,0 +1,3 @@
+from ninja import Router
+
+keys_router = Router(tags=["api keys"])

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ApiKeysConfig(AppConfig):
+    name = "trainwave.server.apikeys"
+    label = "apikeys"
+    verbose_name = "API keys"

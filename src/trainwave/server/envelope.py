@@ -1,0 +1,76 @@
+"""Schemas of the success and error envelopes, for responses and OpenAPI."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, Literal, TypeVar
+
+from ninja import Schema
+from pydantic import Field
+
+T = TypeVar("T")
+
+
+class ErrorBody(Schema):
+    code: str = Field(description="Stable error code, such as invalid_api_key.")
+    message: str = Field(description="Plain-language explanation for people.")
+    request_id: str | None = Field(None, description="The request's X-Request-ID.")
+    permission: str | None = Field(
+        None, description="The missing permission, on a 403."
+    )
+    details: Any = Field(None, description="Field errors, on validation_error.")
+
+
+class ErrorEnvelope(Schema):
+    success: Literal[False] = False
+    error: ErrorBody
+
+
+class Envelope(Schema, Generic[T]):
+    success: Literal[True] = True
+    data: T
+
+
+class Pagination(Schema):
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= to fetch the next page."
+    )
+    has_more: bool
+
+
+class Page(Schema, Generic[T]):
+    success: Literal[True] = True
+    data: list[T]
+    pagination: Pagination
+
+
+def ok(data: Any) -> dict[str, Any]:
+    """Wrap ``data`` in the success envelope."""
+    return {"success": True, "data": data}
+
+
+def page(items: list[Any], next_cursor: str | None) -> dict[str, Any]:
+    """Wrap one page of ``items`` in the list envelope."""
+    return {
+        "success": True,
+        "data": items,
+        "pagination": {"next_cursor": next_cursor, "has_more": next_cursor is not None},
+    }
+
+
+def errors(*statuses: int) -> dict[int, type[ErrorEnvelope]]:
+    """Return the ``response=`` entries that document error statuses of a route."""
+    return {status: ErrorEnvelope for status in statuses}
+
+
+# Statuses every route can return, whatever it does: bad input, an oversized
+# or non-JSON body, rate limiting and a backing service being down.
+COMMON_ERRORS = (400, 413, 415, 429, 500, 503)
+AUTHENTICATED_ERRORS = (*COMMON_ERRORS, 401, 403)
+
+
+def responses(
+    success: dict[int, Any], *statuses: int, auth: bool = True
+) -> dict[int, Any]:
+    """Return a route's full ``response=`` mapping: success plus error schemas."""
+    common = AUTHENTICATED_ERRORS if auth else COMMON_ERRORS
+    return {**success, **errors(*common, *statuses)}

@@ -1,0 +1,157 @@
+"""Request context, access logging and the envelope for Django's own errors."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+
+from trainwave.server.config import get_config
+from trainwave.server.errors import (
+    InternalError,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    error_for_status,
+    error_response,
+    is_api_path,
+)
+from trainwave.server.logs import log_rejection, redact_query
+from trainwave.server.ratelimits.client_address import resolve_client_ip
+
+access_logger = logging.getLogger("trainwave.access")
+error_logger = logging.getLogger("trainwave.errors")
+
+REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+JSON_TYPES = frozenset({"application/json"})
+
+GetResponse = Callable[[HttpRequest], HttpResponse]
+
+
+def is_envelope(response: HttpResponse) -> bool:
+    return response.get("Content-Type", "").startswith("application/json")
+
+
+class RequestContextMiddleware:
+    """Give each request an ID and a client IP, and log it once when it ends.
+
+    Also the last line of defence for the API's error contract: an error
+    response that Django produced as HTML under ``/api/`` or ``/auth/`` (a
+    404 from the URL resolver, a 405 from a view) is rebuilt as the envelope,
+    and an exception that escaped every handler becomes a 500 envelope.
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        incoming = request.headers.get("X-Request-ID", "")
+        request.request_id = (  # type: ignore[attr-defined]
+            incoming if REQUEST_ID_PATTERN.fullmatch(incoming) else uuid.uuid4().hex
+        )
+        config = get_config()
+        request.client_ip = resolve_client_ip(  # type: ignore[attr-defined]
+            request.META.get("REMOTE_ADDR", ""),
+            request.META.get("HTTP_X_FORWARDED_FOR", ""),
+            config.trusted_proxies,
+        )
+        response = self.get_response(request)
+        if is_api_path(request.path):
+            if response.status_code >= 400 and not is_envelope(response):
+                response = self.rebuild(request, response)
+            response.headers.setdefault("Cache-Control", "no-store")
+        response["X-Request-ID"] = request.request_id  # type: ignore[attr-defined]
+        self.log(request, response, time.perf_counter() - started)
+        return response
+
+    def process_exception(
+        self, request: HttpRequest, exception: Exception
+    ) -> HttpResponse | None:
+        if isinstance(exception, RequestDataTooBig):
+            return error_response(request, PayloadTooLarge())
+        if not is_api_path(request.path):
+            return None
+        error_logger.error(
+            "unhandled error: %s",
+            type(exception).__name__,
+            exc_info=exception,
+            extra={
+                "request_id": getattr(request, "request_id", None),
+                "path": request.path,
+            },
+        )
+        return error_response(request, InternalError())
+
+    @staticmethod
+    def rebuild(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        error = error_for_status(response.status_code)
+        rebuilt = error_response(request, error)
+        if response.has_header("Allow"):
+            rebuilt["Allow"] = response["Allow"]
+        return rebuilt
+
+    @staticmethod
+    def log(request: HttpRequest, response: HttpResponse, elapsed: float) -> None:
+        principal = getattr(request, "principal", None)
+        query = redact_query(request.META.get("QUERY_STRING", ""))
+        access_logger.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "event": "http.request",
+                "method": request.method,
+                "path": request.path,
+                "query": query,
+                "status": response.status_code,
+                "duration_ms": round(elapsed * 1000, 2),
+                "ip": getattr(request, "client_ip", None),
+                "user_id": principal.user_id if principal else None,
+                "key_id": principal.key_id if principal else None,
+                "request_id": getattr(request, "request_id", None),
+            },
+        )
+
+
+class ApiContentMiddleware:
+    """Reject API bodies that are not JSON, and bodies that are too large.
+
+    A cross-site HTML form can send ``text/plain`` or form-encoded bodies
+    without a CORS preflight; requiring ``application/json`` closes that
+    "simple request" route to a forged mutation.
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method in BODY_METHODS and is_api_path(request.path):
+            rejection = self.check(request)
+            if rejection is not None:
+                return rejection
+        return self.get_response(request)
+
+    @staticmethod
+    def check(request: HttpRequest) -> HttpResponse | None:
+        length_header = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            length = int(length_header)
+        except ValueError:
+            length = 0
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            log_rejection(request, 413, PayloadTooLarge.code)
+            return error_response(request, PayloadTooLarge())
+        has_body = length > 0 or "HTTP_TRANSFER_ENCODING" in request.META
+        media_type = request.content_type or ""
+        if has_body and media_type.lower() not in JSON_TYPES:
+            log_rejection(request, 415, UnsupportedMediaType.code)
+            return error_response(request, UnsupportedMediaType())
+        return None

@@ -1,0 +1,21 @@
+"""URL routes: the API, health probes and Django's error handlers."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from trainwave.server import health
+from trainwave.server.api import build_api
+
+api = build_api()
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("", api.urls),
+]
+
+handler400 = "trainwave.server.errors.bad_request"
+handler403 = "trainwave.server.errors.permission_denied"
+handler404 = "trainwave.server.errors.page_not_found"
+handler500 = "trainwave.server.errors.server_error"
