@@ -161,10 +161,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
 
 def security_fields(exc: ApiError) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    for name in ("permission", "key_id"):
-        if name in exc.extra:
-            fields[name] = exc.extra[name]
+    fields: dict[str, Any] = dict(exc.log_fields)
+    if "permission" in exc.extra:
+        fields["permission"] = exc.extra["permission"]
     return fields
 
 

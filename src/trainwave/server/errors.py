@@ -38,6 +38,8 @@ class ApiError(Exception):
         self.details = details
         self.headers = dict(headers or {})
         self.extra = extra
+        # Fields for the security log only, never for the response body.
+        self.log_fields: dict[str, Any] = {}
         super().__init__(self.message)
 
     def body(self) -> dict[str, Any]:

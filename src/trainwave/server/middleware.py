@@ -68,6 +68,10 @@ class RequestContextMiddleware:
                 response = self.rebuild(request, response)
             response.headers.setdefault("Cache-Control", "no-store")
         response["X-Request-ID"] = request.request_id  # type: ignore[attr-defined]
+        if getattr(request, "api_key", None) is not None:
+            from trainwave.server.apikeys.hooks import after_key_response
+
+            after_key_response(request, response)
         self.log(request, response, time.perf_counter() - started)
         return response
 
