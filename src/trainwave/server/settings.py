@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "trainwave.server.audit",
     "trainwave.server.apikeys",
     "trainwave.server.jobs",
+    "trainwave.server.dashboard",
 ]
 
 MIDDLEWARE = [
@@ -39,6 +40,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "trainwave.server.dashboard.access.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "trainwave.server.urls"

@@ -1,8 +1,8 @@
-"""URL routes: the API, health probes and Django's error handlers."""
+"""URL routes: the API, health probes, the dashboard and Django's error handlers."""
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from trainwave.server import health
 from trainwave.server.api import build_api
@@ -12,6 +12,8 @@ api = build_api()
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # Before the API: ninja answers the site root itself otherwise.
+    path("", include("trainwave.server.dashboard.urls")),
     path("", api.urls),
 ]
 

@@ -74,6 +74,69 @@ def check_not_last_owner(membership: Membership) -> None:
         )
 
 
+# The member use cases, shared by these routes and the dashboard's pages. Each
+# applies the role rules above and records an audit event.
+
+
+def add_member_by_email(
+    request: HttpRequest, principal: Principal, email: str, role: str
+) -> Membership:
+    """Add the active account with ``email`` to the principal's organization."""
+    check_role(role)
+    check_may_assign(principal, role)
+    organization = Organization.objects.get(id=principal.organization_id)
+    membership = add_member(organization, email, role)
+    record_event(
+        request,
+        "member.added",
+        target_type="user",
+        target_id=membership.user_id,
+        role=role,
+    )
+    return membership
+
+
+def change_member_role(
+    request: HttpRequest, principal: Principal, user_id: str, role: str
+) -> Membership:
+    """Give a member ``role``; their API keys narrow to it at once."""
+    check_role(role)
+    with transaction.atomic():
+        membership = get_membership(principal, user_id)
+        check_may_assign(principal, membership.role)
+        check_may_assign(principal, role)
+        if ROLE_RANK[role] < ROLE_RANK[membership.role]:
+            check_not_last_owner(membership)
+        previous = membership.role
+        membership.role = role
+        membership.save(update_fields=["role"])
+    from trainwave.server.apikeys.cache import forget_user_keys
+
+    forget_user_keys(user_id)
+    record_event(
+        request,
+        "member.role_changed",
+        target_type="user",
+        target_id=user_id,
+        previous_role=previous,
+        role=role,
+    )
+    return membership
+
+
+def remove_membership(request: HttpRequest, principal: Principal, user_id: str) -> None:
+    """Remove a member; their API keys for this organization stop at once."""
+    with transaction.atomic():
+        membership = get_membership(principal, user_id)
+        check_may_assign(principal, membership.role)
+        check_not_last_owner(membership)
+        membership.delete()
+    from trainwave.server.apikeys.cache import forget_user_keys
+
+    forget_user_keys(user_id)
+    record_event(request, "member.removed", target_type="user", target_id=user_id)
+
+
 @members_router.get("", response=responses({200: Envelope[list[schemas.MemberOut]]}))
 def list_members(request: HttpRequest) -> dict[str, Any]:
     principal = require(request, "members:read")
@@ -93,17 +156,7 @@ def create_member(
 ) -> Status[dict[str, Any]]:
     """Add an existing account to the organization with a role."""
     principal = require(request, "members:write")
-    check_role(payload.role)
-    check_may_assign(principal, payload.role)
-    organization = Organization.objects.get(id=principal.organization_id)
-    membership = add_member(organization, payload.email, payload.role)
-    record_event(
-        request,
-        "member.added",
-        target_type="user",
-        target_id=membership.user_id,
-        role=payload.role,
-    )
+    membership = add_member_by_email(request, principal, payload.email, payload.role)
     return Status(201, ok(member_out(membership)))
 
 
@@ -115,27 +168,7 @@ def change_role(
 ) -> dict[str, Any]:
     """Change a member's role. Their API keys narrow to the new role at once."""
     principal = require(request, "members:write")
-    check_role(payload.role)
-    with transaction.atomic():
-        membership = get_membership(principal, user_id)
-        check_may_assign(principal, membership.role)
-        check_may_assign(principal, payload.role)
-        if ROLE_RANK[payload.role] < ROLE_RANK[membership.role]:
-            check_not_last_owner(membership)
-        previous = membership.role
-        membership.role = payload.role
-        membership.save(update_fields=["role"])
-    from trainwave.server.apikeys.cache import forget_user_keys
-
-    forget_user_keys(user_id)
-    record_event(
-        request,
-        "member.role_changed",
-        target_type="user",
-        target_id=user_id,
-        previous_role=previous,
-        role=payload.role,
-    )
+    membership = change_member_role(request, principal, user_id, payload.role)
     return ok(member_out(membership))
 
 
@@ -143,13 +176,5 @@ def change_role(
 def remove_member(request: HttpRequest, user_id: str) -> HttpResponse:
     """Remove a member. Their API keys for this organization stop at once."""
     principal = require(request, "members:write")
-    with transaction.atomic():
-        membership = get_membership(principal, user_id)
-        check_may_assign(principal, membership.role)
-        check_not_last_owner(membership)
-        membership.delete()
-    from trainwave.server.apikeys.cache import forget_user_keys
-
-    forget_user_keys(user_id)
-    record_event(request, "member.removed", target_type="user", target_id=user_id)
+    remove_membership(request, principal, user_id)
     return HttpResponse(status=204)

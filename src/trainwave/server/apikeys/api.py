@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Sum
-from django.db.models.functions import TruncDate
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 from pydantic import Field
 
 from trainwave.server import clock
 from trainwave.server.apikeys import schemas, services
-from trainwave.server.apikeys.models import ApiKey, KeyUsage
+from trainwave.server.apikeys.models import ApiKey
+from trainwave.server.apikeys.reports import daily_usage
 from trainwave.server.apikeys.verify import EXPIRY_NOTICE
 from trainwave.server.audit.events import record_event
 from trainwave.server.auth import require
@@ -203,32 +203,7 @@ def key_usage(
     """
     principal = require(request, "api_keys:read")
     key = services.get_key(principal, key_id)
-    today = clock.now().astimezone(UTC).date()
-    first_day = today - timedelta(days=query.days - 1)
-    start = datetime(first_day.year, first_day.month, first_day.day, tzinfo=UTC)
-    rows = (
-        KeyUsage.objects.filter(key=key, hour__gte=start)
-        .annotate(day=TruncDate("hour", tzinfo=UTC))
-        .values("day")
-        .annotate(
-            requests_sum=Sum("requests"),
-            errors_4xx_sum=Sum("errors_4xx"),
-            errors_5xx_sum=Sum("errors_5xx"),
-        )
-    )
-    by_day: dict[Any, dict[str, Any]] = {row["day"]: dict(row) for row in rows}
-    daily = []
-    for offset in range(query.days):
-        day = first_day + timedelta(days=offset)
-        row: dict[str, Any] = by_day.get(day, {})
-        daily.append(
-            {
-                "date": day,
-                "requests": row.get("requests_sum") or 0,
-                "errors_4xx": row.get("errors_4xx_sum") or 0,
-                "errors_5xx": row.get("errors_5xx_sum") or 0,
-            }
-        )
+    daily = [asdict(day) for day in daily_usage(key, query.days)]
     return ok(
         {
             "key_id": key.id,

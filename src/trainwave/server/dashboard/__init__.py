@@ -1,0 +1,1 @@
+"""The dashboard: web pages for signing in, API keys, usage, members and audit."""
