@@ -60,6 +60,7 @@ class Config:
     api_docs: bool
     log_level: str
     log_format: str
+    usage_flush_seconds: float
 
     @property
     def embedded(self) -> bool:
@@ -89,6 +90,19 @@ def env_int(name: str, default: int, minimum: int = 1) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}.") from None
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {value}.")
+    return value
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}.") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be above 0, got {value}.")
     return value
 
 
@@ -248,6 +262,7 @@ def build_config() -> Config:
         ),
         api_docs=env_bool("TRAINWAVE_API_DOCS", not production),
         log_level=os.environ.get("TRAINWAVE_LOG_LEVEL", "INFO").upper(),
+        usage_flush_seconds=env_float("TRAINWAVE_USAGE_FLUSH_SECONDS", 5.0),
         log_format=os.environ.get(
             "TRAINWAVE_LOG_FORMAT", "json" if production else "text"
         ).lower(),
