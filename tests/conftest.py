@@ -18,6 +18,14 @@ from trainwave.server.accounts.services import create_account
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def manual_usage_flush() -> None:
+    """Keep the usage flusher thread off: tests flush when they mean to."""
+    from trainwave.server.apikeys.usage import usage_recorder
+
+    usage_recorder.autoflush = False
+
+
 def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
     """Assert ``response`` is the error envelope with ``status`` and ``code``."""
     assert response.status_code == status, response.content[:500]
