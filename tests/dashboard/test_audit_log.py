@@ -138,3 +138,11 @@ def test_bad_cursor(signed_in: PageClient) -> None:
 
     assert response.status_code == 400
     assert "cursor is invalid" in text_of(response)
+
+
+def test_times_readable(signed_in: PageClient, owner: Account) -> None:
+    add_event(owner.organization.id, grace_ends_at="2026-12-04T18:45:10.223+00:00")
+
+    html = text_of(signed_in.get("/settings/audit-log/"))
+
+    assert "2026-12-04 18:45 UTC" in html

@@ -1,4 +1,4 @@
-"""Who may open a dashboard page: sessions, timeouts, permissions, headers.
+"""Access rules of dashboard pages: sessions, timeouts, permissions, headers.
 
 Every page goes through :func:`dashboard_page`, which applies the same rules as
 the API's session scheme: the idle and absolute session timeouts, a
@@ -143,10 +143,10 @@ def forbidden(request: HttpRequest, error: PermissionDenied) -> HttpResponse:
 def dashboard_page(permission: str | None = None) -> Callable[[View], View]:
     """Make a view a signed-in page, optionally needing ``permission``.
 
-    Anonymous visitors and expired sessions are sent to the sign-in page; a
-    missing permission renders a 403 page and an object the principal may not
-    see a 404 page. Responses are never stored by caches, because every page
-    shows the person's own data.
+    Anonymous visitors and expired sessions are sent to the sign-in page. A
+    missing permission renders a 403 page, and an object the principal may not
+    see renders a 404 page. Responses carry ``Cache-Control: no-store``,
+    because every page shows the person's own data.
     """
 
     def decorate(view: View) -> View:

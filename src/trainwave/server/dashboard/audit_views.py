@@ -24,6 +24,19 @@ def start_of(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
+def readable_time(text: str) -> str:
+    """Return an ISO 8601 timestamp as ``YYYY-MM-DD HH:MM UTC``; other text as is."""
+    if len(text) < 19 or text[10:11] != "T":
+        return text
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is None:
+        return text
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
 def event_details(event: AuditEvent) -> list[tuple[str, str]]:
     """Return an event's data as name and text pairs, lists joined by commas."""
     details = []
@@ -35,7 +48,7 @@ def event_details(event: AuditEvent) -> list[tuple[str, str]]:
         elif value is None or value == "":
             text = "—"
         else:
-            text = str(value)
+            text = readable_time(str(value))
         details.append((name.replace("_", " "), text))
     return details
 

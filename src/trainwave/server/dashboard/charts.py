@@ -1,7 +1,7 @@
 """Server-side SVG geometry for the usage chart: no script, no other host.
 
 :func:`usage_chart` turns daily counts into bars, grid lines and labels in
-SVG user units; the template draws them, and the stylesheet colours them
+SVG user units, and the template draws them. The stylesheet colours them
 through classes, because the page's CSP forbids style attributes.
 """
 
@@ -44,6 +44,7 @@ class Label:
     x: float
     y: float
     text: str
+    anchor: str = "middle"
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,13 +127,16 @@ def usage_chart(days: list[DailyUsage]) -> Chart:
             y -= height
             segments.append(Segment(css_class, round(y, 2), round(height, 2)))
         bars.append(Bar(round(x, 2), round(bar_width, 2), segments, bar_title(day)))
-        is_last = index == len(days) - 1
-        if (len(days) - 1 - index) % LABEL_EVERY_DAYS == 0 or is_last:
+        if (len(days) - 1 - index) % LABEL_EVERY_DAYS == 0:
+            # The newest day's label ends at the plot's edge, so it is never
+            # cut off when the chart is drawn small.
+            is_last = index == len(days) - 1
             dates.append(
                 Label(
-                    round(x + bar_width / 2, 2),
+                    WIDTH - RIGHT if is_last else round(x + bar_width / 2, 2),
                     HEIGHT - 10,
                     f"{day.date:%b} {day.date.day}",
+                    "end" if is_last else "middle",
                 )
             )
     grid = [

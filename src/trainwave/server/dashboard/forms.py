@@ -110,16 +110,16 @@ class KeyCreateForm(forms.Form):
 
     def __init__(self, principal: Principal, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Only permissions the person holds can be granted to a key.
-        self.held = [name for name in PERMISSIONS if principal.has(name)]
-        held = self.held
-        choice_field(self, "permissions").choices = [(name, name) for name in held]
-        self.fields["permissions"].initial = held
+        # A key can only be granted permissions its creator has.
+        self.grantable = [name for name in PERMISSIONS if principal.has(name)]
+        choices = [(name, name) for name in self.grantable]
+        choice_field(self, "permissions").choices = choices
+        self.fields["permissions"].initial = self.grantable
 
     def permission_groups(self) -> list[PermissionGroup]:
         selected = set(self["permissions"].value() or [])
         groups: dict[str, list[tuple[str, str, bool]]] = {}
-        for name in self.held:
+        for name in self.grantable:
             resource = name.split(":", 1)[0]
             groups.setdefault(resource, []).append(
                 (name, PERMISSIONS[name], name in selected)

@@ -1,9 +1,9 @@
 """Settings → API keys: the list, a key's page, generate, revoke and rotate.
 
-A new key's secret is shown exactly once. The form post stores it in the
-session and redirects; the page it redirects to takes it out of the session
-as it renders and is sent with ``Cache-Control: no-store``. Reloading that
-page, or coming back to it, finds nothing left to show.
+A new key's secret is shown once. The form post stores it in the session and
+redirects. The page it redirects to removes it from the session as it
+renders, and is sent with ``Cache-Control: no-store``, so reloading that page
+or coming back to it finds nothing left to show.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ def is_signed_in(request: HttpRequest) -> bool:
 def sign_in(request: HttpRequest) -> HttpResponse:
     """Show the sign-in form and start a session with email and password.
 
-    Follows the API's login rules: the login rate limits, the same answer for
+    Follows the API's login rules: the login rate limits, the same error for
     an unknown email and a wrong password, a new session and CSRF token on
     success, and an audit event either way.
     """
@@ -132,9 +132,10 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 def switch_organization(request: HttpRequest) -> HttpResponse:
     """Make another of the person's organizations the one pages act in."""
     principal = principal_of(request)
-    wanted = request.POST.get("organization", "")
+    requested = request.POST.get("organization", "")
+    memberships = memberships_of(principal.user_id)
     membership = next(
-        (m for m in memberships_of(principal.user_id) if m.organization_id == wanted),
+        (m for m in memberships if m.organization_id == requested),
         None,
     )
     if membership is None:

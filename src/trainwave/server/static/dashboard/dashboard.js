@@ -46,7 +46,7 @@ function clearSecrets() {
 }
 
 // Leaving the page blanks the key, so a copy kept in the back-forward cache
-// holds nothing. A restored copy is fetched again as well: the server no
+// contains nothing. A restored copy is fetched again as well: the server no
 // longer has the key and answers with the "already shown" page.
 window.addEventListener("pagehide", clearSecrets);
 window.addEventListener("pageshow", function (event) {
