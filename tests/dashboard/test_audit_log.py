@@ -146,3 +146,10 @@ def test_times_readable(signed_in: PageClient, owner: Account) -> None:
     html = text_of(signed_in.get("/settings/audit-log/"))
 
     assert "2026-12-04 18:45 UTC" in html
+
+
+def test_last_date_shown(signed_in: PageClient) -> None:
+    response = signed_in.get("/settings/audit-log/?until=9999-12-31")
+
+    assert response.status_code == 200
+    assert 'id="id_until_error"' in text_of(response)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator
 
 from trainwave.server.accounts.roles import OWNER, PERMISSIONS, ROLE_CHOICES
 from trainwave.server.apikeys.tokens import ENVIRONMENTS
@@ -36,6 +38,9 @@ GRACE_CHOICES = [
     ("604800", "7 days"),
     ("2592000", "30 days"),
 ]
+
+# The filter ends at midnight after the "To" day, which must still be a date.
+LAST_DAY = date(9998, 12, 31)
 
 # Service errors name API fields; these are the form fields that show them.
 FORM_FIELD_OF = {
@@ -186,10 +191,16 @@ class AuditFilterForm(forms.Form):
     )
     action = forms.ChoiceField(required=False)
     since = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="From",
+        required=False,
+        validators=[MaxValueValidator(LAST_DAY)],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     until = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="To",
+        required=False,
+        validators=[MaxValueValidator(LAST_DAY)],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
