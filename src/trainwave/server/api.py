@@ -49,6 +49,11 @@ class StrictJsonParser(Parser):
             raise
         except (UnicodeDecodeError, ValueError):
             raise InvalidJson() from None
+        if not isinstance(data, dict):
+            message = "The request body must be a JSON object."
+            raise ValidationFailed(
+                message, details=[{"field": "", "message": message, "type": "object"}]
+            )
         where = find_nul(data, "")
         if where is not None:
             message = "Text values must not contain NUL characters."
