@@ -99,17 +99,22 @@ def require_iso_text(value: Any) -> Any:
 
 
 def to_utc(value: datetime) -> datetime:
-    """Return an aware date-time in UTC; a naive one is returned unchanged.
+    """Return ``value`` in UTC, within years 1970 to 9999; reject naive values.
 
-    PostgreSQL rejects UTC offsets beyond 15:59, which ISO 8601 text may
-    carry, so offsets are resolved before a value reaches a query.
+    Converting here keeps odd offsets (Python allows up to 24 hours,
+    PostgreSQL only 16) and far-off years away from the database.
     """
     if value.tzinfo is None:
-        return value
+        raise ValueError(
+            "the date-time needs a time zone, for example 2026-01-31T12:00:00Z"
+        )
     try:
-        return value.astimezone(UTC)
+        converted = value.astimezone(UTC)
     except OverflowError:
         raise ValueError("the date-time is out of range") from None
+    if not 1970 <= converted.year <= 9999:
+        raise ValueError("the date-time must fall between 1970 and 9999")
+    return converted
 
 
 IsoDatetime = Annotated[
