@@ -61,6 +61,7 @@ class Config:
     log_level: str
     log_format: str
     usage_flush_seconds: float
+    db_statement_timeout_ms: int
 
     @property
     def embedded(self) -> bool:
@@ -164,9 +165,12 @@ def load_secret_key(data_dir: Path, production: bool) -> str:
     """
     from_env = os.environ.get("TRAINWAVE_SECRET_KEY", "").strip()
     if from_env:
-        if len(from_env) < 32:
+        # Django's own deployment check asks for this much.
+        if len(from_env) < 50 or len(set(from_env)) < 5:
             raise ConfigError(
-                "TRAINWAVE_SECRET_KEY must be at least 32 characters long."
+                "TRAINWAVE_SECRET_KEY must be at least 50 characters with at least 5 "
+                "distinct ones; generate one with: "
+                'python -c "import secrets; print(secrets.token_urlsafe(48))"'
             )
         return from_env
     if production:
@@ -263,6 +267,7 @@ def build_config() -> Config:
         api_docs=env_bool("TRAINWAVE_API_DOCS", not production),
         log_level=os.environ.get("TRAINWAVE_LOG_LEVEL", "INFO").upper(),
         usage_flush_seconds=env_float("TRAINWAVE_USAGE_FLUSH_SECONDS", 5.0),
+        db_statement_timeout_ms=env_int("TRAINWAVE_DB_STATEMENT_TIMEOUT_MS", 5000),
         log_format=os.environ.get(
             "TRAINWAVE_LOG_FORMAT", "json" if production else "text"
         ).lower(),
