@@ -60,7 +60,7 @@ def seed() -> dict[str, Any]:
         role=OWNER,
         permissions=role_permissions(OWNER),
     )
-    # The highest override, so that no rate limit answers 429 during a run.
+    # The highest override, so that no rate limit rejects a request (429) during a run.
     key, secret = issue_key(
         principal,
         name="bench",
@@ -89,6 +89,8 @@ def fill(count: int) -> dict[str, Any]:
     now = datetime.now(UTC)
     started = time.perf_counter()
     with connection.cursor() as cursor:
+        # A batch of COPY can outlast the server's per-statement timeout.
+        cursor.execute("SET statement_timeout = 0")
         raw = cursor.cursor
         for batch_start in range(start, start + count, FILL_BATCH):
             batch_end = min(batch_start + FILL_BATCH, start + count)
@@ -135,6 +137,8 @@ def time_load_key(count: int) -> dict[str, Any]:
     from trainwave.server.apikeys.verify import load_key
 
     with connection.cursor() as cursor:
+        # Sorting a million rows can outlast the per-statement timeout.
+        cursor.execute("SET statement_timeout = 0")
         cursor.execute(
             "SELECT digest FROM apikeys_apikey ORDER BY random() LIMIT %s", [count]
         )

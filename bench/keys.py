@@ -355,6 +355,7 @@ def drf_server(bench: Bench, database_url: str) -> Server:
         "from granian.server import Server\n"
         "Server('bench.drf_project.wsgi:application', address='127.0.0.1',"
         " port=int(sys.argv[1]), interface=Interfaces.WSGI, workers=2,"
+        " blocking_threads=8, backpressure=8,"
         " log_enabled=False, respawn_failed_workers=True).serve()\n"
     )
     env = bench.environment(database_url, "bench.drf_project.settings")
@@ -377,12 +378,12 @@ def uvicorn_server(bench: Bench, database_url: str) -> Server:
     return Server("twin-uvicorn", command, env)
 
 
-def check_answers(targets: list[Target]) -> None:
-    """Make sure each target answers 200 with a body of the expected kind."""
+def check_responses(targets: list[Target]) -> None:
+    """Check that each target responds 200 with a body of the expected kind."""
     for target in targets:
         body = fetch_json(target.url, target.headers)
         if body.get("data", {}).get("method") != "api_key":
-            raise SystemExit(f"{target.name} answered an unexpected body: {body}")
+            raise SystemExit(f"{target.name} returned an unexpected body: {body}")
 
 
 def time_load_key(bench: Bench, databases: dict[str, str]) -> dict[str, Any]:
@@ -525,6 +526,8 @@ def main() -> None:
             "connections": args.connections,
             "wrk_threads": 2,
             "server_workers": 2,
+            "database_prefix": urlsplit(args.pg_url).path.lstrip("/"),
+            "redis_database": urlsplit(args.redis_url).path.lstrip("/") or "0",
         },
     }
     with tempfile.TemporaryDirectory(prefix="trainwave-bench-") as work_dir:
@@ -581,11 +584,18 @@ def measure(
             Target("drf", drf.url + AUTH_PATH, {"X-API-KEY": databases["drf_key"]}),
             Target("auth_1m", large.url + AUTH_PATH, key_header),
         ]
-        check_answers(targets)
+        check_responses(targets)
         print("\nkey verification: auth, twin, drf, auth_1m", flush=True)
         runs = interleave(targets, bench.rounds, bench.duration, bench.connections)
         main_figures = medians(runs)
         report["keys"] = {"medians": main_figures, "runs": runs}
+        report["keys"]["ratios_per_round"] = {
+            f"{top}_over_{bottom}": [
+                ratio(upper["rps"], lower["rps"])
+                for upper, lower in zip(runs[top], runs[bottom], strict=True)
+            ]
+            for top, bottom in (("auth", "twin"), ("auth", "drf"), ("auth_1m", "auth"))
+        }
         report["keys"]["ratios"] = {
             "auth_over_twin": ratio(
                 main_figures["auth"]["rps"], main_figures["twin"]["rps"]
@@ -614,7 +624,7 @@ def measure(
             Target("auth, 1 worker, no Redis", local.url + AUTH_PATH, key_header),
             Target("twin, 1 worker, no Redis", local.url + TWIN_PATH, {}),
         ]
-        check_answers(local_targets)
+        check_responses(local_targets)
         print("\nwithout Redis, 1 worker: auth, twin", flush=True)
         local_runs = interleave(
             local_targets, bench.rounds, bench.duration, bench.connections
@@ -656,7 +666,7 @@ def measure(
                 server_targets.append(
                     Target(f"{label} twin", server.url + TWIN_PATH, {})
                 )
-            check_answers(server_targets)
+            check_responses(server_targets)
             print("\nservers: granian, gunicorn, uvicorn", flush=True)
             server_runs = interleave(
                 server_targets, bench.rounds, bench.duration, bench.connections
@@ -667,7 +677,8 @@ def measure(
             server.stop()
 
     print_table("Key verification (medians)", report["keys"]["medians"])
-    print("\nratios:", json.dumps(report["keys"]["ratios"]))
+    print("\nratios of the medians:", json.dumps(report["keys"]["ratios"]))
+    print("ratios per round:", json.dumps(report["keys"]["ratios_per_round"]))
     load_key = report["load_key"]
     print(
         f"\nload_key median: stored {load_key['base']['stored_median_us']}us at "

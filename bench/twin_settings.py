@@ -1,6 +1,6 @@
 """Benchmark-only settings: the product settings plus an unauthenticated twin route.
 
-The twin answers ``GET /api/v1/bench/auth/test/`` on the same NinjaAPI object,
+The twin serves ``GET /api/v1/bench/auth/test/`` on the same NinjaAPI object,
 behind the same middleware, with the same view and response schema as
 ``GET /api/v1/auth/test/``. Only the authentication step is missing, so the
 throughput difference between the two routes is the cost of API-key

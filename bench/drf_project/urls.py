@@ -12,7 +12,7 @@ PERMISSIONS = sorted(
 
 @api_view(["GET"])
 def auth_test(request: Request) -> Response:
-    """Answer like ``/api/v1/auth/test/``; ``HasAPIKey`` has checked the key."""
+    """Return a body like ``/api/v1/auth/test/`` once ``HasAPIKey`` accepted the key."""
     prefix = request.headers.get("X-API-KEY", "").partition(".")[0]
     return Response(
         {
