@@ -153,7 +153,7 @@ def time_load_key(count: int) -> dict[str, Any]:
             found = load_key(digest)
             timings[kind].append(time.perf_counter() - started)
             if (found is None) != (kind == "unknown"):
-                raise SystemExit(f"load_key gave the wrong answer for a {kind} key")
+                raise SystemExit(f"load_key returned the wrong result for a {kind} key")
     return {
         "rows": ApiKey.objects.count(),
         "calls_per_kind": count,

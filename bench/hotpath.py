@@ -4,8 +4,8 @@ Calls Django's WSGI handler directly for ``GET /api/v1/auth/test/`` with a
 key and for its unauthenticated twin, then the steps of
 ``authenticate_api_key`` one by one, in interleaved rounds. The difference
 between the two requests is the cost of authentication; the steps show where
-it goes. Needs the environment of a seeded benchmark database (see
-docs/benchmarks.md); ``bench/keys.py --profile`` runs it for you.
+it goes. Needs the environment of a seeded benchmark database;
+``bench/keys.py`` runs it after its HTTP rounds (see docs/benchmarks.md).
 
     python -m bench.hotpath KEY [ROUNDS]
 """
