@@ -91,3 +91,10 @@ def test_role_change_recorded(logged_in: ApiClient, owner, add_member) -> None:
     event = AuditEvent.objects.get(action="member.role_changed")
     assert event.data == {"previous_role": "member", "role": "viewer"}
     assert event.target_id == member.user.pk
+
+
+def test_login_appears_in_organization_log(logged_in: ApiClient, owner) -> None:
+    events = data_of(logged_in.get("/api/v1/audit-events/?action=user.login"))
+
+    assert len(events) == 1
+    assert events[0]["actor_user_id"] == owner.user.pk

@@ -21,7 +21,7 @@ from trainwave.server.accounts.sessions import (
     mark_login,
     memberships_of,
 )
-from trainwave.server.audit.events import record_event
+from trainwave.server.audit.events import record_account_event, record_event
 from trainwave.server.auth import SessionScheme, principal_of
 from trainwave.server.config import get_config
 from trainwave.server.envelope import Envelope, ok, responses
@@ -92,7 +92,7 @@ def login_view(request: HttpRequest, payload: schemas.LoginIn) -> dict[str, Any]
     request.session.flush()
     login(request, user)
     mark_login(request)
-    record_event(request, "user.login", actor_user_id=user.pk, actor_email=user.email)
+    record_account_event(request, "user.login", user)
     return ok(session_data(request, user))
 
 
@@ -104,8 +104,7 @@ def login_view(request: HttpRequest, payload: schemas.LoginIn) -> dict[str, Any]
 )
 def logout_view(request: HttpRequest) -> HttpResponse:
     """End the session on the server; the cookie stops working at once."""
-    principal = principal_of(request)
-    record_event(request, "user.logout", actor_user_id=principal.user_id)
+    record_account_event(request, "user.logout", request.user)
     logout(request)
     return HttpResponse(status=204)
 
@@ -144,7 +143,7 @@ def signup(request: HttpRequest, payload: schemas.SignupIn) -> Status[dict[str, 
     )
     login(request, user, backend="trainwave.server.accounts.backends.EmailBackend")
     mark_login(request)
-    record_event(request, "user.signup", actor_user_id=user.pk, actor_email=user.email)
+    record_account_event(request, "user.signup", user)
     return Status(201, ok(session_data(request, user)))
 
 
@@ -173,7 +172,7 @@ def password_change(
         )
     change_password(user, payload.new_password)
     update_session_auth_hash(request, user)
-    record_event(request, "user.password_changed", actor_user_id=user.pk)
+    record_account_event(request, "user.password_changed", user)
     return ok(session_data(request, user))
 
 

@@ -93,3 +93,24 @@ def record_event(
         },
     )
     return event
+
+
+def record_account_event(request: HttpRequest | None, action: str, user: Any) -> None:
+    """Record an event about a person's own account in each of their
+    organizations, so every organization's audit log shows its members'
+    sign-ins and password changes."""
+    from trainwave.server.accounts.models import Membership
+
+    organization_ids = list(
+        Membership.objects.filter(user_id=user.pk).values_list(
+            "organization_id", flat=True
+        )
+    )
+    for organization_id in organization_ids or [None]:
+        record_event(
+            request,
+            action,
+            organization_id=organization_id,
+            actor_user_id=user.pk,
+            actor_email=user.email,
+        )

@@ -16,7 +16,7 @@ from trainwave.server.accounts.sessions import (
     mark_login,
     memberships_of,
 )
-from trainwave.server.audit.events import record_event
+from trainwave.server.audit.events import record_account_event, record_event
 from trainwave.server.dashboard.access import (
     dashboard_page,
     flash,
@@ -80,9 +80,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             request.session.flush()
             login(request, user)
             mark_login(request)
-            record_event(
-                request, "user.login", actor_user_id=user.pk, actor_email=user.email
-            )
+            record_account_event(request, "user.login", user)
             return HttpResponseRedirect(next_url)
     response = render(
         request,
@@ -121,7 +119,7 @@ def check_credentials(request: HttpRequest, email: str, password: str) -> User:
 def sign_out(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_authenticated:
-        record_event(request, "user.logout", actor_user_id=user.pk)
+        record_account_event(request, "user.logout", user)
     logout(request)
     flash(request, "You are signed out.", "info")
     return HttpResponseRedirect(reverse("dashboard:sign_in"))
