@@ -101,10 +101,9 @@ def record_account_event(request: HttpRequest | None, action: str, user: Any) ->
     sign-ins and password changes."""
     from trainwave.server.accounts.models import Membership
 
-    organization_ids = list(
-        Membership.objects.filter(user_id=user.pk).values_list(
-            "organization_id", flat=True
-        )
+    memberships = Membership.objects.filter(user_id=user.pk)
+    organization_ids: list[str | None] = list(
+        memberships.values_list("organization_id", flat=True)
     )
     for organization_id in organization_ids or [None]:
         record_event(
