@@ -1,0 +1,105 @@
+"""Where the SDK finds its server URL and credentials.
+
+The API key comes from the ``api_key`` argument, else ``TRAINWAVE_API_KEY``,
+else the CLI's stored profile. The base URL comes from ``base_url``, else
+``TRAINWAVE_API_URL``, else the profile, else :data:`DEFAULT_BASE_URL`. A
+``.env`` file in the working directory supplies both variables when the
+process environment does not: the environment always wins over the file,
+and the file never changes ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trainwave.client.secrets import Secret
+from trainwave.client.store import ConfigStore, Profile, normalize_url
+
+API_KEY_ENV = "TRAINWAVE_API_KEY"
+API_URL_ENV = "TRAINWAVE_API_URL"
+PROFILE_ENV = "TRAINWAVE_PROFILE"
+# The address ``wave server`` listens on by default.
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+@dataclass
+class SessionAuth:
+    """A session cookie and its CSRF token; both change as the server rotates them."""
+
+    session: Secret | None = None
+    csrf_token: Secret | None = None
+
+    def __repr__(self) -> str:
+        return "SessionAuth([secure])"
+
+
+@dataclass
+class Credentials:
+    """The resolved server URL and credential, and where each came from."""
+
+    base_url: str
+    api_key: Secret | None = None
+    session: SessionAuth | None = None
+    source: str = "none"
+    profile: Profile | None = field(default=None, repr=False)
+
+
+def read_dotenv(directory: Path | None = None) -> dict[str, str]:
+    path = (directory or Path.cwd()) / ".env"
+    if not path.is_file():
+        return {}
+    from dotenv import dotenv_values
+
+    return {key: value for key, value in dotenv_values(path).items() if value}
+
+
+def lookup(name: str, dotenv: dict[str, str]) -> tuple[str | None, str]:
+    """Return a variable's value from the environment, else ``.env``, and its source."""
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value, "environment"
+    value = dotenv.get(name, "").strip()
+    if value:
+        return value, ".env"
+    return None, "none"
+
+
+def resolve(
+    api_key: str | Secret | None = None,
+    base_url: str | None = None,
+    profile: str | None = None,
+    use_dotenv: bool = True,
+    store: ConfigStore | None = None,
+) -> Credentials:
+    """Resolve the base URL and credential as the module docstring describes."""
+    dotenv = read_dotenv() if use_dotenv else {}
+    url_value, _ = lookup(API_URL_ENV, dotenv)
+    url = base_url or url_value
+    profile_name = profile or lookup(PROFILE_ENV, dotenv)[0]
+    if api_key is not None:
+        secret = api_key if isinstance(api_key, Secret) else Secret(api_key)
+        return Credentials(
+            normalize_url(url or DEFAULT_BASE_URL), secret, None, "argument"
+        )
+    key_value, key_source = lookup(API_KEY_ENV, dotenv)
+    if key_value:
+        return Credentials(
+            normalize_url(url or DEFAULT_BASE_URL), Secret(key_value), None, key_source
+        )
+    store = store or ConfigStore()
+    stored = store.find(name=profile_name, url=None if profile_name else url)
+    if stored is None:
+        return Credentials(normalize_url(url or DEFAULT_BASE_URL))
+    source = f"profile {stored.name}"
+    session = None
+    if stored.session:
+        session = SessionAuth(stored.session, stored.csrf_token)
+    return Credentials(
+        normalize_url(url or stored.url),
+        None if session else stored.api_key,
+        session,
+        source,
+        stored,
+    )
