@@ -7,6 +7,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -22,7 +23,11 @@ from trainwave.server.errors import (
     is_api_path,
 )
 from trainwave.server.logs import log_rejection, redact_query
-from trainwave.server.ratelimits.client_address import resolve_client_ip
+from trainwave.server.ratelimits.client_address import (
+    is_trusted,
+    parse_address,
+    resolve_client_ip,
+)
 
 access_logger = logging.getLogger("trainwave.access")
 error_logger = logging.getLogger("trainwave.errors")
@@ -32,6 +37,11 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON_TYPES = frozenset({"application/json"})
 
 GetResponse = Callable[[HttpRequest], HttpResponse]
+
+
+def is_trusted_peer(remote: str, proxies: tuple[Any, ...]) -> bool:
+    address = parse_address(remote)
+    return address is not None and bool(proxies) and is_trusted(address, proxies)
 
 
 def is_envelope(response: HttpResponse) -> bool:
@@ -57,11 +67,13 @@ class RequestContextMiddleware:
             incoming if REQUEST_ID_PATTERN.fullmatch(incoming) else uuid.uuid4().hex
         )
         config = get_config()
+        remote = request.META.get("REMOTE_ADDR", "")
         request.client_ip = resolve_client_ip(  # type: ignore[attr-defined]
-            request.META.get("REMOTE_ADDR", ""),
-            request.META.get("HTTP_X_FORWARDED_FOR", ""),
-            config.trusted_proxies,
+            remote, request.META.get("HTTP_X_FORWARDED_FOR", ""), config.trusted_proxies
         )
+        if not is_trusted_peer(remote, config.trusted_proxies):
+            # Only a trusted proxy may say the client used HTTPS.
+            request.META.pop("HTTP_X_FORWARDED_PROTO", None)
         response = self.get_response(request)
         if is_api_path(request.path):
             if response.status_code >= 400 and not is_envelope(response):

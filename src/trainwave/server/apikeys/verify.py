@@ -191,7 +191,9 @@ def authenticate_api_key(request: HttpRequest, presented: str) -> Principal:
     matched a stored key, so it reveals nothing about keys the caller does not
     hold. A key used from outside its allowed networks raises NetworkNotAllowed.
     """
-    candidate = presented.strip() if len(presented) <= MAX_HEADER_LENGTH else ""
+    # No trimming: HTTP servers already drop surrounding spaces, so whitespace
+    # left in the value was sent on purpose and the key is not well formed.
+    candidate = presented if len(presented) <= MAX_HEADER_LENGTH else ""
     if not tokens.is_well_formed(candidate):
         raise reject(request, "malformed")
     now = clock.now()
