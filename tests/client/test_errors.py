@@ -67,7 +67,10 @@ def test_message_names_code_and_request(stub: StubServer) -> None:
     with pytest.raises(InvalidAPIKey) as raised:
         client_for(stub).auth_test()
 
-    assert str(raised.value) == "invalid_api_key: invalid_api_key happened (request req_stub)"
+    assert (
+        str(raised.value)
+        == "invalid_api_key: invalid_api_key happened (request req_stub)"
+    )
 
 
 def test_permission_denied_names_permission(stub: StubServer) -> None:

@@ -31,7 +31,9 @@ def client_for(stub: StubServer, retry: RetryPolicy = FAST) -> Client:
 
 
 def test_503_waits_retry_after(stub: StubServer) -> None:
-    stub.script(error_reply(503, "service_unavailable", {"Retry-After": "1"}), Reply(200, PAGE))
+    stub.script(
+        error_reply(503, "service_unavailable", {"Retry-After": "1"}), Reply(200, PAGE)
+    )
     started = time.monotonic()
 
     jobs = list(client_for(stub).jobs.list())
@@ -42,7 +44,9 @@ def test_503_waits_retry_after(stub: StubServer) -> None:
 
 
 def test_429_then_success(stub: StubServer) -> None:
-    stub.script(error_reply(429, "rate_limit_exceeded", {"Retry-After": "0"}), Reply(200, PAGE))
+    stub.script(
+        error_reply(429, "rate_limit_exceeded", {"Retry-After": "0"}), Reply(200, PAGE)
+    )
 
     list(client_for(stub).jobs.list())
 
@@ -72,7 +76,9 @@ def test_long_retry_after_raised_at_once(stub: StubServer) -> None:
 
 
 def test_zero_max_retries_never_retries(stub: StubServer) -> None:
-    stub.script(error_reply(503, "service_unavailable", {"Retry-After": "0"}), Reply(200, PAGE))
+    stub.script(
+        error_reply(503, "service_unavailable", {"Retry-After": "0"}), Reply(200, PAGE)
+    )
 
     with pytest.raises(ServiceUnavailable):
         client_for(stub, RetryPolicy(max_retries=0)).keys.get("key_1")
@@ -81,7 +87,9 @@ def test_zero_max_retries_never_retries(stub: StubServer) -> None:
 
 
 def test_post_without_idempotency_key_not_retried(stub: StubServer) -> None:
-    stub.script(error_reply(503, "service_unavailable", {"Retry-After": "0"}), Reply(200))
+    stub.script(
+        error_reply(503, "service_unavailable", {"Retry-After": "0"}), Reply(200)
+    )
 
     with pytest.raises(ServiceUnavailable):
         client_for(stub).keys.revoke("key_1")
@@ -90,7 +98,9 @@ def test_post_without_idempotency_key_not_retried(stub: StubServer) -> None:
 
 
 def test_job_create_retries_same_key(stub: StubServer) -> None:
-    stub.script(error_reply(503, "service_unavailable", {"Retry-After": "0"}), Reply(201, JOB))
+    stub.script(
+        error_reply(503, "service_unavailable", {"Retry-After": "0"}), Reply(201, JOB)
+    )
 
     job = client_for(stub).jobs.create("n", image="i", gpu_type="a100")
 
@@ -130,7 +140,9 @@ def test_unreachable_server_names_url() -> None:
 def test_retry_logged_without_key(
     stub: StubServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    stub.script(error_reply(503, "service_unavailable", {"Retry-After": "0"}), Reply(200, PAGE))
+    stub.script(
+        error_reply(503, "service_unavailable", {"Retry-After": "0"}), Reply(200, PAGE)
+    )
     caplog.set_level(logging.DEBUG)
 
     list(client_for(stub).jobs.list())
@@ -140,7 +152,9 @@ def test_retry_logged_without_key(
 
 
 def test_async_503_waits_retry_after(stub: StubServer) -> None:
-    stub.script(error_reply(503, "service_unavailable", {"Retry-After": "1"}), Reply(200, JOB))
+    stub.script(
+        error_reply(503, "service_unavailable", {"Retry-After": "1"}), Reply(200, JOB)
+    )
 
     async def fetch() -> str:
         async with AsyncClient(api_key=KEY, base_url=stub.url, retry=FAST) as client:
@@ -155,7 +169,9 @@ def test_async_503_waits_retry_after(stub: StubServer) -> None:
 
 
 def test_async_post_not_retried(stub: StubServer) -> None:
-    stub.script(error_reply(503, "service_unavailable", {"Retry-After": "0"}), Reply(200))
+    stub.script(
+        error_reply(503, "service_unavailable", {"Retry-After": "0"}), Reply(200)
+    )
 
     async def revoke() -> None:
         async with AsyncClient(api_key=KEY, base_url=stub.url, retry=FAST) as client:
@@ -174,7 +190,7 @@ def test_async_post_not_retried(stub: StubServer) -> None:
 )
 def test_backoff_within_ceiling(attempt: int, ceiling: float) -> None:
     policy = RetryPolicy()
-    rng = random.Random(7)
+    rng = random.Random(7)  # noqa: S311 - seeded jitter, not security
 
     delays = [policy.delay(attempt, None, rng) for _ in range(200)]
 
@@ -185,7 +201,7 @@ def test_backoff_within_ceiling(attempt: int, ceiling: float) -> None:
 
 def test_backoff_never_before_retry_after() -> None:
     policy = RetryPolicy()
-    rng = random.Random(7)
+    rng = random.Random(7)  # noqa: S311 - seeded jitter, not security
 
     delays = [policy.delay(0, 2.0, rng) for _ in range(200)]
 

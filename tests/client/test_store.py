@@ -107,7 +107,10 @@ def test_keyring_absent_falls_back_to_file(tmp_path: Path) -> None:
 
     assert load_keyring() is None
     assert in_keyring is False
-    assert json.loads(store.path.read_text())["profiles"]["127.0.0.1:8000"]["api_key"] == KEY
+    assert (
+        json.loads(store.path.read_text())["profiles"]["127.0.0.1:8000"]["api_key"]
+        == KEY
+    )
 
 
 def fake_keyring(priority: float) -> types.ModuleType:
