@@ -34,3 +34,10 @@ def test_unknown_attribute_raises() -> None:
 
     with pytest.raises(AttributeError):
         trainwave.NoSuchThing  # noqa: B018
+
+
+def test_package_exports_whole_sdk() -> None:
+    import trainwave
+    import trainwave.client
+
+    assert set(trainwave.__all__) - {"__version__"} == set(trainwave.client.__all__)
