@@ -117,10 +117,16 @@ class AsyncKeys:
         environment: str = "live",
         expires_at: datetime | None = None,
         allowed_networks: Names | None = None,
+        rate_limit_per_minute: int | None = None,
     ) -> CreatedKey:
         return await self._client.run(
             operations.create_key(
-                name, permissions, environment, expires_at, allowed_networks
+                name,
+                permissions,
+                environment,
+                expires_at,
+                allowed_networks,
+                rate_limit_per_minute,
             )
         )
 

@@ -76,6 +76,7 @@ def create_key(
     environment: str = "live",
     expires_at: datetime | None = None,
     allowed_networks: list[str] | None = None,
+    rate_limit_per_minute: int | None = None,
 ) -> Call[CreatedKey]:
     body: dict[str, Any] = {"name": name, "environment": environment}
     if permissions is not None:
@@ -84,6 +85,8 @@ def create_key(
         body["expires_at"] = expires_at.isoformat()
     if allowed_networks is not None:
         body["allowed_networks"] = allowed_networks
+    if rate_limit_per_minute is not None:
+        body["rate_limit_per_minute"] = rate_limit_per_minute
     return Call("POST", KEYS, lambda b: CreatedKey.from_data(data(b)), json=body)
 
 

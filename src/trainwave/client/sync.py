@@ -121,11 +121,17 @@ class Keys:
         environment: str = "live",
         expires_at: datetime | None = None,
         allowed_networks: Names | None = None,
+        rate_limit_per_minute: int | None = None,
     ) -> CreatedKey:
         """Create a key; without ``permissions`` it gets all of yours."""
         return self._client.run(
             operations.create_key(
-                name, permissions, environment, expires_at, allowed_networks
+                name,
+                permissions,
+                environment,
+                expires_at,
+                allowed_networks,
+                rate_limit_per_minute,
             )
         )
 
