@@ -241,13 +241,13 @@ def test_jobs_commands(wave: Wave) -> None:
 def test_sdk_pages_through_jobs(wave: Wave, server: LiveServer) -> None:
     key = create_key(wave)["secret"]
     client = Client(api_key=key, base_url=server.url)
-    made = {
+    created_ids = {
         client.jobs.create(f"j{n}", image="img", gpu_type="a100").id for n in range(5)
     }
 
     seen = [job.id for job in client.jobs.list(page_size=2)]
 
-    assert made <= set(seen)
+    assert created_ids <= set(seen)
     assert len(seen) == len(set(seen))
 
 

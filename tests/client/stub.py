@@ -1,7 +1,7 @@
 """A tiny scripted HTTP server for the SDK's retry and error tests.
 
 Each request takes the next scripted reply; a reply of ``None`` drops the
-connection without answering, as a crashed proxy would.
+connection without a response, as a crashed proxy would.
 """
 
 from __future__ import annotations

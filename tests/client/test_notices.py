@@ -43,7 +43,7 @@ def test_notice_callback_replaces_warning(stub: StubServer) -> None:
     client = Client(api_key=KEY, base_url=stub.url, on_key_notice=seen.append)
 
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error", APIKeyWarning)
         list(client.jobs.list())
 
     assert seen == [KeyNotice("expiring", SUNSET)]

@@ -121,3 +121,28 @@ def test_missing_key_says_how_to_set_one() -> None:
 
     assert "TRAINWAVE_API_KEY" in str(raised.value)
     assert "wave auth login" in str(raised.value)
+
+
+def test_environment_key_uses_profile_url(
+    monkeypatch: pytest.MonkeyPatch, isolated_settings: Path
+) -> None:
+    store_profile(isolated_settings)
+    monkeypatch.setenv("TRAINWAVE_API_KEY", ENV_KEY)
+
+    credentials = resolve()
+
+    assert credentials.api_key == Secret(ENV_KEY)
+    assert credentials.base_url == "http://stored.example:8000"
+
+
+def test_both_variables_skip_config_file(
+    monkeypatch: pytest.MonkeyPatch, isolated_settings: Path
+) -> None:
+    store_profile(isolated_settings)
+    (isolated_settings / "config.json").chmod(0o644)
+    monkeypatch.setenv("TRAINWAVE_API_KEY", ENV_KEY)
+    monkeypatch.setenv("TRAINWAVE_API_URL", "http://ci.example")
+
+    credentials = resolve()
+
+    assert credentials.base_url == "http://ci.example"

@@ -165,8 +165,8 @@ def logout(profile: ProfileOption = None, json_output: JsonOption = False) -> No
         try:
             client.logout()
         except Exception as error:
-            # The stored login is removed whatever the server says: an expired
-            # session cannot be ended twice.
+            # The profile is deleted even when the server rejects the logout,
+            # because a session the server no longer knows has already ended.
             err.print(
                 f"note: the server did not end the session ({error})", markup=False
             )
@@ -258,7 +258,9 @@ QuietOption = Annotated[
 @auth_app.command("create-token")
 @handles_errors
 def create_token(
-    name: Annotated[str, typer.Option(help="A name that says where the key is used.")],
+    name: Annotated[
+        str, typer.Option(help="Key name, such as the host or job that uses the key.")
+    ],
     permission: Annotated[
         list[str] | None,
         typer.Option(

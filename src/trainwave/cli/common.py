@@ -1,7 +1,7 @@
 """What every ``wave`` command shares: options, output, errors and exit codes.
 
 An SDK error becomes one plain line on stderr, ``error: CODE: MESSAGE
-(request ID) - WHAT TO DO``, and the exit code of :data:`EXIT_CODES`; no
+(request ID) - WHAT TO DO``, and the exit code of :data:`EXIT_CODES`. No
 command prints a traceback for an error it expects.
 """
 

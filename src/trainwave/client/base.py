@@ -64,7 +64,7 @@ class ClientBase:
     def __repr__(self) -> str:
         credentials = self._core.credentials
         if credentials.api_key:
-            shown = f"api_key={credentials.api_key.hint!r}"
+            credential_text = f"api_key={credentials.api_key.hint!r}"
         else:
-            shown = "session=[secure]"
-        return f"{type(self).__name__}(base_url={self.base_url!r}, {shown})"
+            credential_text = "session=[secure]"
+        return f"{type(self).__name__}(base_url={self.base_url!r}, {credential_text})"

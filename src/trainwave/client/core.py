@@ -5,9 +5,9 @@ exception, and decides whether and when to retry. The two clients only send
 requests and sleep, so sync and async behave identically by construction.
 
 Retries: a response of 429 or 503, or a connection error, is retried up to
-``max_retries`` times when the request is idempotent (GET, or a POST that
-carries an ``Idempotency-Key``); any other POST is never retried, because
-the first attempt may already have taken effect. The wait is exponential
+``max_retries`` times when the request is idempotent: a GET, or a POST that
+carries an ``Idempotency-Key``. Any other POST is never retried, because the
+first attempt may already have taken effect. The wait is exponential
 backoff with full jitter, and never shorter than the server's
 ``Retry-After``; a ``Retry-After`` longer than ``max_retry_after`` is raised
 to the caller at once instead of being slept through.
@@ -221,7 +221,7 @@ class Core:
             delay = self.retry_delay(call, attempt, retry_after)
             if delay is not None:
                 logger.warning(
-                    "%s %s answered %s (request %s); retry %d of %d in %.1fs",
+                    "%s %s returned %s (request %s); retry %d of %d in %.1fs",
                     call.method,
                     call.path,
                     response.status_code,

@@ -57,7 +57,10 @@ class KeySummary:
 
 @dataclass(frozen=True)
 class Identity:
-    """Who the credential belongs to: the result of ``GET /api/v1/auth/test/``."""
+    """The credential's user, organization and permissions.
+
+    The result of ``GET /api/v1/auth/test/``.
+    """
 
     method: str
     user_id: str

@@ -1,4 +1,4 @@
-"""Where the SDK finds its server URL and credentials.
+"""Resolution of the SDK's server URL and credentials.
 
 The API key comes from the ``api_key`` argument, else ``TRAINWAVE_API_KEY``,
 else the CLI's stored profile. The base URL comes from ``base_url``, else
@@ -73,26 +73,33 @@ def resolve(
     use_dotenv: bool = True,
     store: ConfigStore | None = None,
 ) -> Credentials:
-    """Resolve the base URL and credential as the module docstring describes."""
+    """Resolve the base URL and credential as the module docstring describes.
+
+    The stored profile is read only when the URL or the key is still missing,
+    so a job that sets both variables never touches the config file.
+    """
     dotenv = read_dotenv() if use_dotenv else {}
-    url_value, _ = lookup(API_URL_ENV, dotenv)
-    url = base_url or url_value
+    url = base_url or lookup(API_URL_ENV, dotenv)[0]
     profile_name = profile or lookup(PROFILE_ENV, dotenv)[0]
+
+    secret: Secret | None = None
+    source = "none"
     if api_key is not None:
         secret = api_key if isinstance(api_key, Secret) else Secret(api_key)
-        return Credentials(
-            normalize_url(url or DEFAULT_BASE_URL), secret, None, "argument"
-        )
-    key_value, key_source = lookup(API_KEY_ENV, dotenv)
-    if key_value:
-        return Credentials(
-            normalize_url(url or DEFAULT_BASE_URL), Secret(key_value), None, key_source
-        )
-    store = store or ConfigStore()
-    stored = store.find(name=profile_name, url=None if profile_name else url)
+        source = "argument"
+    else:
+        key_value, source = lookup(API_KEY_ENV, dotenv)
+        secret = Secret(key_value) if key_value else None
+
+    stored = None
+    if secret is None or url is None:
+        store = store or ConfigStore()
+        stored = store.find(name=profile_name, url=None if profile_name else url)
     if stored is None:
-        return Credentials(normalize_url(url or DEFAULT_BASE_URL))
-    source = f"profile {stored.name}"
+        return Credentials(normalize_url(url or DEFAULT_BASE_URL), secret, None, source)
+    if secret is not None:
+        return Credentials(normalize_url(url or stored.url), secret, None, source)
+
     session = None
     if stored.session:
         session = SessionAuth(stored.session, stored.csrf_token)
@@ -100,6 +107,6 @@ def resolve(
         normalize_url(url or stored.url),
         None if session else stored.api_key,
         session,
-        source,
+        f"profile {stored.name}",
         stored,
     )

@@ -4,7 +4,7 @@ The file lives at ``$TRAINWAVE_CONFIG_DIR/config.json``, else
 ``$XDG_CONFIG_HOME/trainwave/config.json``, else
 ``~/.config/trainwave/config.json``. It is written with mode 0600 inside a
 0700 folder, and it is not read at all when group or other users could read
-it, or when another user owns it, because it holds API keys and session
+it, or when another user owns it, because it contains API keys and session
 cookies. With ``keyring`` installed and a working backend, a profile may keep
 its API key in the OS keyring instead (``key_in_keyring``).
 
@@ -187,9 +187,13 @@ class ConfigStore:
         content = self.read()
         entries: dict[str, Any] = content["profiles"]
         if name is None and url is not None:
-            wanted = normalize_url(url)
+            expected_url = normalize_url(url)
             name = next(
-                (key for key, entry in entries.items() if entry.get("url") == wanted),
+                (
+                    key
+                    for key, entry in entries.items()
+                    if entry.get("url") == expected_url
+                ),
                 None,
             )
             if name is None:
@@ -203,8 +207,9 @@ class ConfigStore:
         return profile
 
     def save(self, profile: Profile, use_keyring: bool = False) -> bool:
-        """Store ``profile`` and make it current; return whether the keyring holds
-        its key (``use_keyring`` asks for that, and it falls back to the file)."""
+        """Store ``profile``, make it current, and return whether its key went to
+        the OS keyring. With ``use_keyring`` the keyring is tried first, and
+        the file is the fallback."""
         profile.key_in_keyring = False
         if use_keyring and profile.api_key:
             profile.key_in_keyring = self.write_keyring(profile.name, profile.api_key)
