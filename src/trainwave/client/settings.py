@@ -26,7 +26,7 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 @dataclass
 class SessionAuth:
-    """A session cookie and its CSRF token; both change as the server rotates them."""
+    """A session cookie and its CSRF token, updated whenever the server rotates them."""
 
     session: Secret | None = None
     csrf_token: Secret | None = None

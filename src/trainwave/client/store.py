@@ -106,7 +106,7 @@ def load_keyring() -> Any | None:
     """Return the ``keyring`` module when it is installed and has a real backend.
 
     Headless machines usually have only the ``fail`` backend, whose priority
-    is 0; the store then keeps keys in the file.
+    is 0. The store then keeps keys in the file.
     """
     try:
         import keyring
@@ -138,28 +138,30 @@ class ConfigStore:
             content = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
             raise ConfigError(
-                f"cannot read {self.path}: {type(error).__name__}; fix or delete it "
-                "and run: wave auth login"
+                f"cannot read {self.path} ({type(error).__name__}): fix or delete it, "
+                "then run wave auth login"
             ) from None
         if not isinstance(content, dict) or not isinstance(
             content.get("profiles"), dict
         ):
-            raise ConfigError(f"{self.path} has no profiles object; delete it")
+            raise ConfigError(f"{self.path} has no profiles object: delete it")
         return content
 
     def check_private(self, info: os.stat_result) -> None:
         mode = stat.S_IMODE(info.st_mode)
         if mode & GROUP_OR_OTHER:
             raise ConfigError(
-                f"{self.path} is readable by other users (mode {mode:04o}), so its "
+                f"{self.path} can be accessed by other users (mode {mode:04o}), so its "
                 f"credentials may be exposed: run chmod 600 {self.path}, and consider "
                 "rotating the keys in it"
             )
         if hasattr(os, "getuid") and info.st_uid != os.getuid():
-            raise ConfigError(f"{self.path} belongs to another user; not reading it")
+            raise ConfigError(
+                f"{self.path} belongs to another user, so it was not read"
+            )
 
     def write(self, content: dict[str, Any]) -> None:
-        """Replace the file atomically; it exists only ever with mode 0600."""
+        """Replace the file atomically, always with mode 0600."""
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".config-")
         try:
