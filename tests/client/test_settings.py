@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from trainwave.client import Client, MissingCredentials, Secret
+from trainwave.client import Client, ConfigError, MissingCredentials, Secret
 from trainwave.client.settings import DEFAULT_BASE_URL, resolve
 from trainwave.client.store import ConfigStore, Profile
 
@@ -146,3 +146,22 @@ def test_both_variables_skip_config_file(
     credentials = resolve()
 
     assert credentials.base_url == "http://ci.example"
+
+
+def test_named_profile_wins_over_environment(
+    monkeypatch: pytest.MonkeyPatch, isolated_settings: Path
+) -> None:
+    store_profile(isolated_settings)
+    monkeypatch.setenv("TRAINWAVE_API_KEY", ENV_KEY)
+
+    credentials = resolve(profile="stored")
+
+    assert credentials.api_key == Secret(STORED_KEY)
+    assert credentials.source == "profile stored"
+
+
+def test_unknown_named_profile_rejected() -> None:
+    with pytest.raises(ConfigError) as raised:
+        resolve(profile="nope")
+
+    assert "wave auth login --profile nope" in str(raised.value)

@@ -33,7 +33,13 @@ from trainwave.cli.common import (
 from trainwave.cli.durations import describe_seconds, parse_duration
 from trainwave.client import Client, CreatedKey, Identity
 from trainwave.client.secrets import Secret, clean_secret
-from trainwave.client.settings import API_URL_ENV, DEFAULT_BASE_URL, lookup, read_dotenv
+from trainwave.client.settings import (
+    API_URL_ENV,
+    DEFAULT_BASE_URL,
+    SessionAuth,
+    lookup,
+    read_dotenv,
+)
 from trainwave.client.store import ConfigStore, Profile, normalize_url, profile_name_for
 
 auth_app = typer.Typer(help="Log in, and create, list, rotate and revoke API keys.")
@@ -161,7 +167,8 @@ def logout(profile: ProfileOption = None, json_output: JsonOption = False) -> No
     if stored is None:
         raise fail("no stored login to log out of")
     if stored.session:
-        client = Client(profile=stored.name, dotenv=False)
+        session = SessionAuth(stored.session, stored.csrf_token)
+        client = Client(base_url=stored.url, session=session, dotenv=False)
         try:
             client.logout()
         except Exception as error:

@@ -1,7 +1,9 @@
 """Resolution of the SDK's server URL and credentials.
 
-The API key comes from the ``api_key`` argument, else ``TRAINWAVE_API_KEY``,
-else the CLI's stored profile. The base URL comes from ``base_url``, else
+The API key comes from the ``api_key`` argument, else the profile named by
+the ``profile`` argument, else ``TRAINWAVE_API_KEY``, else the CLI's stored
+profile: the one ``TRAINWAVE_PROFILE`` names, else the one for the URL, else
+the current one. The base URL comes from ``base_url``, else
 ``TRAINWAVE_API_URL``, else the profile, else :data:`DEFAULT_BASE_URL`. A
 ``.env`` file in the working directory supplies both variables when the
 process environment does not: the environment always wins over the file,
@@ -14,6 +16,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from trainwave.client.errors import ConfigError
 from trainwave.client.secrets import Secret
 from trainwave.client.store import ConfigStore, Profile, normalize_url
 
@@ -80,7 +83,9 @@ def resolve(
     """
     dotenv = read_dotenv() if use_dotenv else {}
     url = base_url or lookup(API_URL_ENV, dotenv)[0]
-    profile_name = profile or lookup(PROFILE_ENV, dotenv)[0]
+    if profile is not None and api_key is None:
+        return from_named_profile(profile, base_url, store or ConfigStore())
+    profile_name = lookup(PROFILE_ENV, dotenv)[0]
 
     secret: Secret | None = None
     source = "none"
@@ -100,6 +105,10 @@ def resolve(
     if secret is not None:
         return Credentials(normalize_url(url or stored.url), secret, None, source)
 
+    return from_profile(stored, url)
+
+
+def from_profile(stored: Profile, url: str | None) -> Credentials:
     session = None
     if stored.session:
         session = SessionAuth(stored.session, stored.csrf_token)
@@ -110,3 +119,20 @@ def resolve(
         f"profile {stored.name}",
         stored,
     )
+
+
+def from_named_profile(
+    name: str, base_url: str | None, store: ConfigStore
+) -> Credentials:
+    """Return the credential of the profile a caller named explicitly.
+
+    A named profile wins over ``TRAINWAVE_API_KEY``, and a missing one is an
+    error rather than a silent fallback to another credential.
+    """
+    stored = store.find(name=name)
+    if stored is None:
+        raise ConfigError(
+            f"no stored login named {name!r} in {store.path}: run "
+            f"wave auth login --profile {name}"
+        )
+    return from_profile(stored, base_url)
