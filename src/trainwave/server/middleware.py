@@ -18,6 +18,7 @@ from trainwave.server.errors import (
     InternalError,
     PayloadTooLarge,
     UnsupportedMediaType,
+    ValidationFailed,
     error_for_status,
     error_response,
     is_api_path,
@@ -33,6 +34,7 @@ access_logger = logging.getLogger("trainwave.access")
 error_logger = logging.getLogger("trainwave.errors")
 
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+QUERY_HEADERS = ("X-Organization", "Idempotency-Key")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON_TYPES = frozenset({"application/json"})
 
@@ -137,6 +139,18 @@ class RequestContextMiddleware:
         )
 
 
+def has_nul(request: HttpRequest) -> bool:
+    """Return whether the path, query or a header used in queries holds NUL.
+
+    PostgreSQL rejects NUL in text, so such a value reaching a query would be
+    a 500 instead of the 400 it deserves. (A NUL in X-API-KEY fails the key
+    format check first, before any query.)
+    """
+    if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+        return True
+    return any("\x00" in request.headers.get(name, "") for name in QUERY_HEADERS)
+
+
 class ApiContentMiddleware:
     """Reject API bodies that are not JSON, and bodies that are too large.
 
@@ -149,10 +163,17 @@ class ApiContentMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method in BODY_METHODS and is_api_path(request.path):
-            rejection = self.check(request)
-            if rejection is not None:
-                return rejection
+        if is_api_path(request.path):
+            if has_nul(request):
+                log_rejection(request, 400, ValidationFailed.code)
+                return error_response(
+                    request,
+                    ValidationFailed("The URL or a header contains a NUL character."),
+                )
+            if request.method in BODY_METHODS:
+                rejection = self.check(request)
+                if rejection is not None:
+                    return rejection
         return self.get_response(request)
 
     @staticmethod
