@@ -54,7 +54,8 @@ def test_exit_code(error: TrainwaveError, code: int) -> None:
     assert exit_code_for(error) == code
 
 
-def test_invalid_key_line() -> None:
+def test_invalid_key_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TRAINWAVE_API_KEY", raising=False)
     error = InvalidAPIKey(
         401, "invalid_api_key", "The provided API key is invalid or expired", "req_1"
     )
@@ -86,3 +87,13 @@ def test_validation_line_lists_fields() -> None:
     error = ValidationError(400, "validation_error", "Invalid.", details=details)
 
     assert error_line(error).endswith("- name: too short")
+
+
+def test_invalid_key_from_environment_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRAINWAVE_API_KEY", "tw_live_stale")
+    error = InvalidAPIKey(401, "invalid_api_key", "Invalid.")
+
+    assert error_line(error).endswith(
+        "- run wave auth login, or fix TRAINWAVE_API_KEY, "
+        "which wins over a stored login"
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -33,6 +34,7 @@ from trainwave.client import (
     TrainwaveError,
     ValidationError,
 )
+from trainwave.client.settings import API_KEY_ENV
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -116,6 +118,11 @@ def hint_for(error: TrainwaveError) -> str | None:
             if isinstance(item, dict)
         ]
         return "; ".join(fields) or None
+    if isinstance(error, APIError) and error.code == "invalid_api_key":
+        if os.environ.get(API_KEY_ENV, "").strip():
+            # A fresh login would not help: the variable wins over it.
+            return f"{LOGIN_HINT}, or fix {API_KEY_ENV}, which wins over a stored login"
+        return LOGIN_HINT
     if isinstance(error, APIError):
         return HINTS.get(error.code)
     if isinstance(error, APIConnectionError):
