@@ -1,4 +1,4 @@
-"""What every ``wave`` command shares: options, output, errors and exit codes.
+"""Options, output, errors and exit codes shared by every ``wave`` command.
 
 An SDK error becomes one plain line on stderr, ``error: CODE: MESSAGE
 (request ID) - WHAT TO DO``, and the exit code of :data:`EXIT_CODES`. No

@@ -9,7 +9,7 @@ Retries: a response of 429 or 503, or a connection error, is retried up to
 carries an ``Idempotency-Key``. Any other POST is never retried, because the
 first attempt may already have taken effect. The wait is exponential
 backoff with full jitter, and never shorter than the server's
-``Retry-After``; a ``Retry-After`` longer than ``max_retry_after`` is raised
+``Retry-After``. A ``Retry-After`` longer than ``max_retry_after`` is raised
 to the caller at once instead of being slept through.
 """
 
