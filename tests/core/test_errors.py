@@ -189,3 +189,42 @@ def test_nul_in_json_string_is_400(logged_in: ApiClient) -> None:
     )
 
     assert_error(response, 400, "validation_error")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "until=0448-08-24T18%3A33%3A34%2B20%3A06",
+        "since=1818-04-02T16%3A49%3A27Z",
+        "since=2026-01-01T00%3A00%3A00",
+        "until=12345",
+    ],
+    ids=["odd-offset", "ancient", "naive", "number"],
+)
+def test_bad_dates_are_400(logged_in: ApiClient, query: str) -> None:
+    assert_error(
+        logged_in.get(f"/api/v1/audit-events/?{query}"), 400, "validation_error"
+    )
+
+
+def test_dates_with_offsets_are_accepted(logged_in: ApiClient) -> None:
+    response = logged_in.get(
+        "/api/v1/audit-events/?since=2026-01-01T00%3A00%3A00%2B05%3A30"
+    )
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "body", [[None, None], [], 5, None], ids=["array", "empty-array", "number", "null"]
+)
+def test_body_must_be_an_object(logged_in: ApiClient, body: object) -> None:
+    response = logged_in.generic(
+        "PATCH",
+        "/api/v1/organization/",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=logged_in.csrf_token(),
+    )
+
+    assert_error(response, 400, "validation_error")

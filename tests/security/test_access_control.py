@@ -37,6 +37,8 @@ ROUTE_PERMISSIONS = [
     ("PATCH", "/api/v1/members/{user}/", "members:write"),
     ("DELETE", "/api/v1/members/{user}/", "members:write"),
     ("GET", "/api/v1/audit-events/", "audit:read"),
+    ("GET", "/api/v1/organization/", "members:read"),
+    ("PATCH", "/api/v1/organization/", "org:admin"),
 ]
 
 BODIES = {
@@ -46,6 +48,7 @@ BODIES = {
     ("PATCH", "/api/v1/auth/keys/{key}/"): {"name": "renamed"},
     ("POST", "/api/v1/members/"): {"email": "nobody@example.com", "role": "viewer"},
     ("PATCH", "/api/v1/members/{user}/"): {"role": "viewer"},
+    ("PATCH", "/api/v1/organization/"): {"name": "renamed"},
 }
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from ninja import Schema
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 T = TypeVar("T")
 
@@ -98,4 +98,25 @@ def require_iso_text(value: Any) -> Any:
     raise ValueError("expected an ISO 8601 date-time such as 2026-01-31T12:00:00Z")
 
 
-IsoDatetime = Annotated[datetime, BeforeValidator(require_iso_text)]
+def to_utc(value: datetime) -> datetime:
+    """Return ``value`` in UTC, within years 1970 to 9999; reject naive values.
+
+    Converting here keeps odd offsets (Python allows up to 24 hours,
+    PostgreSQL only 16) and far-off years away from the database.
+    """
+    if value.tzinfo is None:
+        raise ValueError(
+            "the date-time needs a time zone, for example 2026-01-31T12:00:00Z"
+        )
+    try:
+        converted = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the date-time is out of range") from None
+    if not 1970 <= converted.year <= 9999:
+        raise ValueError("the date-time must fall between 1970 and 9999")
+    return converted
+
+
+IsoDatetime = Annotated[
+    datetime, BeforeValidator(require_iso_text), AfterValidator(to_utc)
+]
