@@ -156,3 +156,11 @@ def captured_logs(
     """Every record of every logger, at every level."""
     caplog.set_level(1)
     yield caplog
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> None:
+    """Each test starts with empty in-process rate-limit windows."""
+    from trainwave.server.ratelimits.limiter import limiter
+
+    limiter.reset()

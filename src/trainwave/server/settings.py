@@ -39,6 +39,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "trainwave.server.ratelimits.middleware.RateLimitMiddleware",
 ]
 
 ROOT_URLCONF = "trainwave.server.urls"

@@ -6,12 +6,14 @@ from django.urls import path
 
 from trainwave.server import health
 from trainwave.server.api import build_api
+from trainwave.server.ratelimits.metrics import metrics_view
 
 api = build_api()
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("", api.urls),
 ]
 
