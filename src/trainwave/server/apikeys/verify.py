@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import logging
+import threading
 from datetime import datetime, timedelta
 
 from django.http import HttpRequest
@@ -38,6 +39,7 @@ from trainwave.server.ratelimits.limiter import Decision
 logger = logging.getLogger("trainwave.apikeys")
 
 EXPIRY_NOTICE = timedelta(days=7)
+LOAD_LOCKS = [threading.Lock() for _ in range(64)]
 MAX_HEADER_LENGTH = 200
 
 
@@ -126,6 +128,22 @@ def usage_stamp(request: HttpRequest, now: datetime) -> str:
     return f"{now.timestamp()}|{ip}|{agent}"
 
 
+def load_once(digest: bytes, epoch: int | None) -> CachedKey | None:
+    """Load a key into the cache, one thread per digest at a time.
+
+    A burst of requests with a key the process has not cached (after a start
+    or an epoch bump) would otherwise open one database connection per
+    server thread at once; the others wait here and read the cache instead.
+    """
+    with LOAD_LOCKS[digest[0] % len(LOAD_LOCKS)]:
+        hit, cached = verification_cache.get(digest)
+        if hit:
+            return cached
+        fresh = load_key(digest)
+        verification_cache.put(digest, fresh, epoch)
+        return fresh
+
+
 def lookup(
     digest: bytes, request: HttpRequest, now: datetime
 ) -> tuple[CachedKey | None, Decision | None, bool]:
@@ -155,18 +173,14 @@ def lookup(
         still_cached, cached = verification_cache.get(digest)
         if still_cached:
             return cached, trip.decision, counted
-        fresh = load_key(digest)
-        verification_cache.put(digest, fresh, trip.epoch)
-        return fresh, trip.decision, counted
+        return load_once(digest, trip.epoch), trip.decision, counted
     if get_config().redis_url:
         verification_cache.clear()
         check_key_failures(request)
         return load_key(digest), None, False
     if hit:
         return cached, None, False
-    fresh = load_key(digest)
-    verification_cache.put(digest, fresh, verification_cache.epoch)
-    return fresh, None, False
+    return load_once(digest, verification_cache.epoch), None, False
 
 
 def is_network_allowed(ip: str, networks: tuple[str, ...]) -> bool:

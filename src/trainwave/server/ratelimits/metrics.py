@@ -12,25 +12,39 @@ The endpoint is off unless ``TRAINWAVE_METRICS_TOKEN`` is set, and then needs
 
 from __future__ import annotations
 
-import functools
 import hmac
 import os
+import threading
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
 from trainwave.server.config import get_config
 
+COUNTER_LOCK = threading.Lock()
+counters: dict[str, Any] = {}
 
-@functools.cache
+
 def decisions_counter() -> Any:
-    from prometheus_client import Counter
+    """Return the counter, created on first use.
 
-    return Counter(
-        "trainwave_rate_limit_requests",
-        "Requests checked against a rate limit, by policy and outcome.",
-        ["policy", "outcome"],
-    )
+    prometheus-client is imported here, not at import time, because its
+    multiprocess mode reads PROMETHEUS_MULTIPROC_DIR when it is imported,
+    and ``wave server`` sets that only after Django has loaded this module.
+    """
+    counter = counters.get("decisions")
+    if counter is not None:
+        return counter
+    with COUNTER_LOCK:
+        if "decisions" not in counters:
+            from prometheus_client import Counter
+
+            counters["decisions"] = Counter(
+                "trainwave_rate_limit_requests",
+                "Requests checked against a rate limit, by policy and outcome.",
+                ["policy", "outcome"],
+            )
+    return counters["decisions"]
 
 
 def count(policy: str, admitted: bool) -> None:
