@@ -22,13 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.ratelimit_strategies import start_redis  # noqa: E402
-from tests.live import LiveServer  # noqa: E402
+import requests
 
-import requests  # noqa: E402
+from bench.ratelimit_strategies import start_redis
+from tests.live import LiveServer
 
 EMAIL = "owner@example.com"
-PASSWORD = "correct horse battery staple"
+PASSWORD = "correct horse battery staple"  # noqa: S105 - a throwaway server
 MODES = {"limiting off": "false", "limiting on": "true"}
 
 
@@ -50,8 +50,10 @@ def issue_key(base: str, rate_limit_per_minute: int) -> str:
 
 def run_wrk(url: str, secret: str, seconds: int, connections: int) -> float:
     done = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s"]
-        + ["-H", f"X-API-KEY: {secret}", url],
+        [
+            *("wrk", "-t2", f"-c{connections}", f"-d{seconds}s"),
+            *("-H", f"X-API-KEY: {secret}", url),
+        ],
         capture_output=True,
         text=True,
         check=True,

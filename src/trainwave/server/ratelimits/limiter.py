@@ -4,7 +4,7 @@ A limit of N per W seconds admits a request when fewer than N requests were
 admitted in the W seconds before it. The window storage is the ``limits``
 package's: its ``MemoryStorage`` in the embedded default, and in Redis the
 same list layout as its ``RedisStorage`` (newest timestamp first, at most N
-entries, under ``LIMITS:<key>``). Redis is reached with one script call that
+entries, under ``tw:limits:<key>``). Redis is reached with one script call that
 takes a slot and reports the window, so a decision and its headers cost one
 round trip. docs/rate-limits.md explains why the moving window was chosen
 over the sliding-window counter.
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("trainwave.ratelimits")
 
-REDIS_PREFIX = "LIMITS"
+REDIS_PREFIX = "tw:limits"
 RETRY_SECONDS = 1.0
 
 # Shared by the scripts below: take a slot in the window list KEYS[n] if one
@@ -233,6 +233,7 @@ class Limiter:
         self.lock = threading.Lock()
         self.memory_storage: MemoryStorage | None = None
         self.redis_storage: RedisStorage | None = None
+        self.redis_pool: Any = None
         self.scripts: dict[str, Any] = {}
 
     @property
@@ -248,27 +249,29 @@ class Limiter:
 
     @property
     def redis(self) -> RedisStorage:
-        """The ``limits`` Redis storage, on the service's connection pool."""
-        if self.redis_storage is None:
-            from limits.storage import RedisStorage
+        """The ``limits`` Redis storage, on the service's current connection pool."""
+        from trainwave.server.redis_client import get_redis
 
-            from trainwave.server.redis_client import get_redis
+        pool = get_redis().connection_pool
+        storage = self.redis_storage
+        if storage is not None and self.redis_pool is pool:
+            return storage
+        from limits.storage import RedisStorage
 
+        with self.lock:
             url = get_config().redis_url or ""
-            pool = get_redis().connection_pool
-            with self.lock:
-                if self.redis_storage is None:
-                    self.redis_storage = RedisStorage(
-                        url, connection_pool=pool, key_prefix=REDIS_PREFIX
-                    )
-        assert self.redis_storage is not None
-        return self.redis_storage
+            storage = RedisStorage(url, connection_pool=pool, key_prefix=REDIS_PREFIX)
+            self.redis_storage = storage
+            self.redis_pool = pool
+            self.scripts = {}
+        return storage
 
     def script(self, source: str) -> Any:
         """Return a registered script; redis-py runs it by SHA, loading on a miss."""
+        connection = self.redis.get_connection()
         found = self.scripts.get(source)
         if found is None:
-            found = self.redis.get_connection().register_script(source.encode())
+            found = connection.register_script(source.encode())
             self.scripts[source] = found
         return found
 
@@ -375,9 +378,11 @@ class Limiter:
         return self.memory.get(name) > 0
 
     def reset(self) -> None:
-        """Forget every window of this process; for tests."""
+        """Forget every window and connection of this process; for tests."""
         self.memory.reset()
         self.health = RedisHealth()
+        self.redis_storage = None
+        self.scripts.clear()
 
 
 limiter = Limiter()
