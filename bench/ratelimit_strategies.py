@@ -3,9 +3,9 @@
 Runs against a redis-server it starts on a free port, and reports for each
 strategy:
 
-* accuracy: a simulated client, on a fake clock, sends at twice the limit
-  with bursts at window edges; the script counts the most requests admitted
-  in any span of one window length (a limit of N should never exceed N);
+* accuracy: a simulated client on a fake clock sends at twice the limit,
+  with bursts at window edges. The script counts the most requests admitted
+  in any span of one window length, which should never exceed the limit.
 * cost: the mean time of one ``hit`` (a round trip plus the script) for a
   few limits, which shows how the moving window's per-request work grows
   with the limit.

@@ -12,7 +12,7 @@ over the sliding-window counter.
 When Redis is unreachable, decisions fall back to this process's memory
 (fail-open per process) or, with ``TRAINWAVE_RATE_LIMIT_FAIL_CLOSED``, raise
 ``ServiceUnavailable``. One error is logged per outage, and Redis is tried
-again every ``RETRY_SECONDS`` until it answers.
+again every ``RETRY_SECONDS`` until it responds.
 """
 
 from __future__ import annotations
@@ -79,8 +79,8 @@ return {admitted, count, oldest}
 """
 )
 
-# Whether the window is full, without taking a slot; returns the entry whose
-# expiry frees the next slot, or false.
+# Tests whether the window is full without taking a slot. Returns the entry
+# whose expiry frees the next slot, or false.
 FULL_SCRIPT = """
 local last = redis.call('lindex', KEYS[1], tonumber(ARGV[2]) - 1)
 if last and tonumber(last) > tonumber(ARGV[1]) - tonumber(ARGV[3]) then
@@ -177,7 +177,7 @@ def window_key(policy: str, amount: int, window: int, identity: str) -> str:
 
 
 class RedisHealth:
-    """Tracks whether Redis answers, so an outage is logged once."""
+    """Tracks whether Redis responds, so an outage is logged once."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -226,7 +226,7 @@ class RedisHealth:
 
 
 class Limiter:
-    """Takes and tests slots in moving windows; the one limiter of a process."""
+    """Takes and tests slots in moving windows, for the whole process."""
 
     def __init__(self) -> None:
         self.health = RedisHealth()
@@ -295,7 +295,7 @@ class Limiter:
         self.check_fail_open()
 
     def hit(self, policy: str, item: RateLimitItem, identity: str) -> Decision:
-        """Take a slot for ``identity`` under ``policy``; report the window."""
+        """Take a slot for ``identity`` under ``policy`` and report the window."""
         amount, window = item.amount, int(item.get_expiry())
         key = window_key(policy, amount, window, identity)
         now = now_seconds()
@@ -322,7 +322,7 @@ class Limiter:
         return decide(policy, amount, window, admitted, count, oldest, now)
 
     def check(self, policy: str, item: RateLimitItem, identity: str) -> None:
-        """Raise RateLimitExceeded if ``identity`` has no slot left; take none."""
+        """Raise RateLimitExceeded if ``identity`` has no slot left, taking none."""
         amount, window = item.amount, int(item.get_expiry())
         key = window_key(policy, amount, window, identity)
         now = now_seconds()
@@ -378,7 +378,7 @@ class Limiter:
         return self.memory.get(name) > 0
 
     def reset(self) -> None:
-        """Forget every window and connection of this process; for tests."""
+        """Forget every window and connection of this process (for tests)."""
         self.memory.reset()
         self.health = RedisHealth()
         self.redis_storage = None
