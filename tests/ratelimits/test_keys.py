@@ -7,8 +7,14 @@ from typing import Any
 
 import pytest
 
-from tests.apikeys.conftest import with_key
-from tests.conftest import Account, ApiClient, MovableClock, assert_error, data_of
+from tests.conftest import (
+    Account,
+    ApiClient,
+    MovableClock,
+    assert_error,
+    data_of,
+    with_key,
+)
 from tests.ratelimits.conftest import headers_of
 from trainwave.server.accounts.models import Organization
 
@@ -124,6 +130,18 @@ def test_organization_limit_applies(
 
     assert responses[0]["RateLimit-Limit"] == "2"
     assert responses[-1].status_code == 429
+
+
+def test_organization_api_sets_limit(
+    client: ApiClient, logged_in: ApiClient, issue: Callable[..., Any]
+) -> None:
+    key = issue()
+    client.get(AUTH_TEST, **with_key(key["secret"]))
+
+    logged_in.send("PATCH", "/api/v1/organization/", {"key_rate_limit": 2})
+    response = client.get(AUTH_TEST, **with_key(key["secret"]))
+
+    assert response["RateLimit-Limit"] == "2"
 
 
 def test_key_override_beats_organization(

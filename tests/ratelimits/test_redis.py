@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.apikeys.conftest import with_key
-from tests.conftest import ApiClient, MovableClock, assert_error, data_of
+from tests.conftest import ApiClient, MovableClock, assert_error, data_of, with_key
 from tests.ratelimits.conftest import RedisServer
 from trainwave.server.apikeys.cache import verification_cache
 from trainwave.server.ratelimits.limiter import limiter

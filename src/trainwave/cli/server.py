@@ -69,6 +69,16 @@ def serve(
     workers: Annotated[
         int, typer.Option(help="Worker processes; more than 1 needs REDIS_URL.", min=1)
     ] = 1,
+    threads: Annotated[
+        int,
+        typer.Option(
+            help="Request threads per worker. Each holds at most one database "
+            "connection, so workers x threads x hosts must stay below the "
+            "database's connection limit.",
+            min=1,
+            max=256,
+        ),
+    ] = 8,
 ) -> None:
     """Apply migrations, then serve the API and dashboard until SIGINT or SIGTERM."""
     if context.invoked_subcommand is not None:
@@ -94,7 +104,7 @@ def serve(
             "No account exists yet. Create the first owner with: "
             "wave server create-owner --email you@example.com"
         )
-    run_granian(host, port, workers)
+    run_granian(host, port, workers, threads)
 
 
 def prepare_metrics_folder(data_dir: Path) -> None:
@@ -112,7 +122,7 @@ def prepare_metrics_folder(data_dir: Path) -> None:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
 
 
-def run_granian(host: str, port: int, workers: int) -> None:
+def run_granian(host: str, port: int, workers: int, threads: int) -> None:
     from granian.constants import Interfaces
     from granian.server import Server
 
@@ -127,6 +137,10 @@ def run_granian(host: str, port: int, workers: int) -> None:
         port=port,
         interface=Interfaces.WSGI,
         workers=workers,
+        # Granian's WSGI default is hundreds of threads per worker, each of
+        # which would keep its own database connection open.
+        blocking_threads=threads,
+        backpressure=threads,
         log_enabled=False,
         static_path_route=["/static"],
         static_path_mount=[static_dir],
