@@ -156,6 +156,25 @@ def test_ipv6_limited_per_64(client: ApiClient, configure: Callable[..., None]) 
     assert other_64.status_code == 200
 
 
+def test_public_routes_found() -> None:
+    from trainwave.server.ratelimits.middleware import public_routes
+
+    assert public_routes() == {"auth/csrf/", "auth/v1/login/", "auth/v1/signup/"}
+
+
+def test_dummy_key_header_still_limited(
+    client: ApiClient, configure: Callable[..., None]
+) -> None:
+    configure(TRAINWAVE_RATE_LIMIT_ANONYMOUS="2/minute")
+
+    statuses = [
+        client.get("/auth/csrf/", HTTP_X_API_KEY=f"dummy-{n}").status_code
+        for n in range(3)
+    ]
+
+    assert statuses == [200, 200, 429]
+
+
 def test_health_probes_not_limited(
     client: ApiClient, configure: Callable[..., None]
 ) -> None:

@@ -16,6 +16,7 @@ Whichever decision was made for a request, its headers go on the response.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -41,20 +42,39 @@ def route_of(request: HttpRequest) -> str:
     return match.route if match is not None else request.path
 
 
+@functools.cache
+def public_routes() -> frozenset[str]:
+    """Return the URL patterns of operations declared with ``auth=None``.
+
+    Read once from the ninja API. ``_routers`` is private to django-ninja
+    (checked with 1.4), so a change there shows up as public routes
+    missing from this set, which tests/ratelimits catches.
+    """
+    from trainwave.server.urls import api
+
+    routes = set()
+    for prefix, router in api._routers:
+        for path, view in router.path_operations.items():
+            if any(operation.auth_param is None for operation in view.operations):
+                routes.add(prefix.lstrip("/") + path)
+    return frozenset(routes)
+
+
 def decide_request(request: HttpRequest) -> Decision | None:
     """Take a slot for the request's user or address; None when not limited here."""
     settings = get_config().rate_limits
     if not settings.enabled or not is_api_path(request.path):
         return None
-    if "HTTP_X_API_KEY" in request.META:
+    route = route_of(request)
+    # A public route never reads X-API-KEY, so a dummy key must not exempt
+    # its caller from the per-address limit.
+    if "HTTP_X_API_KEY" in request.META and route not in public_routes():
         return None
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return limiter.hit("user", settings.item("user"), str(user.pk))
     identity = rate_limit_identity(getattr(request, "client_ip", ""))
-    return limiter.hit(
-        "anonymous", settings.item("anonymous"), f"{identity}|{route_of(request)}"
-    )
+    return limiter.hit("anonymous", settings.item("anonymous"), f"{identity}|{route}")
 
 
 def reject(request: HttpRequest, error: ApiError) -> HttpResponse:
