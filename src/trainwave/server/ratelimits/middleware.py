@@ -9,7 +9,8 @@ Requests under ``/api/`` and ``/auth/`` are limited before their view runs:
   route is the URL pattern, so case, trailing-slash and percent-encoding
   variants of a path that reach the same view share one limit;
 * a request with ``X-API-KEY`` is limited by the key's own policy during
-  authentication (see ``ratelimits.keys``).
+  authentication (see ``ratelimits.keys``), except on public routes, which
+  never read the key and so limit it per address like any anonymous call.
 
 Whichever decision was made for a request, its headers go on the response.
 """
@@ -47,7 +48,7 @@ def public_routes() -> frozenset[str]:
     """Return the URL patterns of operations declared with ``auth=None``.
 
     Read once from the ninja API. ``_routers`` is private to django-ninja
-    (checked with 1.4), so a change there shows up as public routes
+    (checked with 1.7.1), so a change there shows up as public routes
     missing from this set, which tests/ratelimits catches.
     """
     from trainwave.server.urls import api
