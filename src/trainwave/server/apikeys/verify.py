@@ -111,6 +111,9 @@ def shared_epoch_and_count(
     """
     from trainwave.server.ratelimits.keys import key_request_round_trip
 
+    # The script counts the use in Redis, so start the thread that moves
+    # those counts to the database, as record_use would.
+    usage_recorder.ensure_flusher()
     usage_field = f"{cached.key_id}|{hour_of(now)}|requests" if cached else ""
     return key_request_round_trip(
         request,
