@@ -218,3 +218,11 @@ def issue(owner: Account) -> Callable[..., dict[str, Any]]:
 def with_key(secret: str, **headers: Any) -> dict[str, Any]:
     """Return test-client keyword arguments that send ``secret`` as X-API-KEY."""
     return {"HTTP_X_API_KEY": secret, **headers}
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> None:
+    """Each test starts with empty in-process rate-limit windows."""
+    from trainwave.server.ratelimits.limiter import limiter
+
+    limiter.reset()

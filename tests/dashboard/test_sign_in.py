@@ -61,16 +61,16 @@ def test_sign_in_rejected(pages: PageClient, owner: Account, email: str) -> None
 def test_failed_sign_in_recorded(
     pages: PageClient, owner: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    failures: list[str] = []
+    attempts: list[str] = []
     monkeypatch.setattr(
         login_limits,
-        "record_login_failure",
-        lambda request, email: failures.append(email),
+        "check_login_allowed",
+        lambda request, email: attempts.append(email),
     )
 
     sign_in_form(pages, owner.email, "not the password")
 
-    assert failures == [owner.email]
+    assert attempts == [owner.email]
     assert AuditEvent.objects.filter(action="user.login_failed").count() == 1
 
 

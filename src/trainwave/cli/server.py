@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import logging
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -94,6 +95,7 @@ def serve(
             "revocations are shared between the processes."
         )
     migrate()
+    prepare_metrics_folder(config.data_dir)
     logger = logging.getLogger("trainwave.server")
     from trainwave.server.accounts.models import User
 
@@ -103,6 +105,21 @@ def serve(
             "wave server create-owner --email you@example.com"
         )
     run_granian(host, port, workers, threads)
+
+
+def prepare_metrics_folder(data_dir: Path) -> None:
+    """Give the worker processes an empty folder to share metrics through.
+
+    prometheus-client's multiprocess mode keeps one file per worker there; a
+    folder left by an earlier run would add its counts to this one's. An
+    operator's own PROMETHEUS_MULTIPROC_DIR is used as it is.
+    """
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    folder = data_dir / "metrics"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, mode=0o700)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
 
 
 def run_granian(host: str, port: int, workers: int, threads: int) -> None:

@@ -14,7 +14,11 @@ import secrets
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
+
+if TYPE_CHECKING:
+    from limits import RateLimitItem
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
@@ -42,6 +46,82 @@ class DatabaseConfig:
 
 
 @dataclass(frozen=True)
+class RateLimitConfig:
+    """Rate-limit policies; docs/rate-limits.md explains each one."""
+
+    enabled: bool = True
+    key_per_minute: int = 600
+    key_window_seconds: int = 60
+    user: str = "600/minute"
+    anonymous: str = "60/minute"
+    login_account: str = "100/hour"
+    login_account_ip: str = "10/15 minutes"
+    login_ip: str = "300/hour"
+    key_failures: str = "30/minute"
+    known_client_days: int = 30
+    fail_closed: bool = False
+
+    def item(self, name: str) -> RateLimitItem:
+        """Return the parsed rate of the string setting ``name``."""
+        return parse_rate(getattr(self, name))
+
+
+@functools.cache
+def parse_rate(text: str) -> RateLimitItem:
+    from limits import parse
+
+    return parse(text)
+
+
+RATE_SETTINGS = {
+    "user": "TRAINWAVE_RATE_LIMIT_USER",
+    "anonymous": "TRAINWAVE_RATE_LIMIT_ANONYMOUS",
+    "login_account": "TRAINWAVE_RATE_LIMIT_LOGIN_ACCOUNT",
+    "login_account_ip": "TRAINWAVE_RATE_LIMIT_LOGIN_ACCOUNT_IP",
+    "login_ip": "TRAINWAVE_RATE_LIMIT_LOGIN_IP",
+    "key_failures": "TRAINWAVE_RATE_LIMIT_KEY_FAILURES",
+}
+
+
+def env_rate(name: str, default: str) -> str:
+    """Read a rate such as ``100/hour`` or ``10 per 15 minutes``."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    from limits import parse
+
+    try:
+        parse(raw)
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be a rate such as 100/hour or 10 per 15 minutes, got {raw!r}."
+        ) from None
+    return raw
+
+
+def build_rate_limit_config() -> RateLimitConfig:
+    defaults = RateLimitConfig()
+    rates = {
+        field_name: env_rate(variable, getattr(defaults, field_name))
+        for field_name, variable in RATE_SETTINGS.items()
+    }
+    return RateLimitConfig(
+        enabled=env_bool("TRAINWAVE_RATE_LIMITS", True),
+        key_per_minute=env_int(
+            "TRAINWAVE_RATE_LIMIT_KEY_PER_MINUTE", defaults.key_per_minute
+        ),
+        key_window_seconds=env_int(
+            "TRAINWAVE_RATE_LIMIT_KEY_WINDOW_SECONDS", defaults.key_window_seconds
+        ),
+        known_client_days=env_int(
+            "TRAINWAVE_LOGIN_KNOWN_CLIENT_DAYS", defaults.known_client_days
+        ),
+        fail_closed=env_bool("TRAINWAVE_RATE_LIMIT_FAIL_CLOSED", False),
+        **rates,
+    )
+
+
+@dataclass(frozen=True)
 class Config:
     """Every setting of the service, resolved and validated."""
 
@@ -62,6 +142,8 @@ class Config:
     log_format: str
     usage_flush_seconds: float
     db_statement_timeout_ms: int
+    rate_limits: RateLimitConfig = field(default_factory=RateLimitConfig)
+    metrics_token: str | None = field(default=None, repr=False)
 
     @property
     def embedded(self) -> bool:
@@ -271,6 +353,8 @@ def build_config() -> Config:
         log_format=os.environ.get(
             "TRAINWAVE_LOG_FORMAT", "json" if production else "text"
         ).lower(),
+        rate_limits=build_rate_limit_config(),
+        metrics_token=os.environ.get("TRAINWAVE_METRICS_TOKEN", "").strip() or None,
     )
     if config.production:
         check_production(config)

@@ -40,6 +40,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "trainwave.server.ratelimits.middleware.RateLimitMiddleware",
     "trainwave.server.dashboard.access.ContentSecurityPolicyMiddleware",
 ]
 

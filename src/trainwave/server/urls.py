@@ -6,12 +6,14 @@ from django.urls import include, path
 
 from trainwave.server import health
 from trainwave.server.api import build_api
+from trainwave.server.ratelimits.metrics import metrics_view
 
 api = build_api()
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     # Before the API: ninja answers the site root itself otherwise.
     path("", include("trainwave.server.dashboard.urls")),
     path("", api.urls),

@@ -74,13 +74,12 @@ def login_view(request: HttpRequest, payload: schemas.LoginIn) -> dict[str, Any]
     """
     from trainwave.server.ratelimits.login import (
         check_login_allowed,
-        record_login_failure,
+        record_login_success,
     )
 
     check_login_allowed(request, payload.email)
     user = authenticate(request, email=payload.email, password=payload.password)
     if user is None:
-        record_login_failure(request, payload.email)
         record_event(
             request, "user.login_failed", outcome="failure", actor_email=payload.email
         )
@@ -92,6 +91,7 @@ def login_view(request: HttpRequest, payload: schemas.LoginIn) -> dict[str, Any]
     request.session.flush()
     login(request, user)
     mark_login(request)
+    record_login_success(request, payload.email)
     record_account_event(request, "user.login", user)
     return ok(session_data(request, user))
 

@@ -120,7 +120,7 @@ def get_key(request: HttpRequest, key_id: str) -> dict[str, Any]:
 @keys_router.patch(
     "{key_id}/",
     response=responses({200: Envelope[schemas.KeyOut]}, 404, 409),
-    summary="Rename a key or change its allowed networks",
+    summary="Rename a key, or change its allowed networks or rate limit",
 )
 def update_key(
     request: HttpRequest, key_id: str, payload: schemas.KeyUpdateIn

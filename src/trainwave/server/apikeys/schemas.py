@@ -47,6 +47,13 @@ class KeyCreateIn(Schema):
 class KeyUpdateIn(Schema):
     name: str | None = Field(None, min_length=1, max_length=100)
     allowed_networks: list[str] | None = Field(None, max_length=MAX_NETWORKS)
+    rate_limit_per_minute: int | None = Field(
+        None,
+        ge=1,
+        le=1_000_000,
+        description="Requests per minute for this key; null falls back to the "
+        "organization's limit or the server default.",
+    )
 
     _networks = field_validator("allowed_networks")(check_networks)
 

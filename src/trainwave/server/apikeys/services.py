@@ -148,6 +148,11 @@ def update_key(principal: Principal, key_id: str, changes: dict[str, Any]) -> Ap
                 key, name, changes[name].strip() if name == "name" else changes[name]
             )
             fields.append(name)
+    # An explicit null removes the override, so the key falls back to its
+    # organization's limit or the server default.
+    if "rate_limit_per_minute" in changes:
+        key.rate_limit_per_minute = changes["rate_limit_per_minute"]
+        fields.append("rate_limit_per_minute")
     if fields:
         key.save(update_fields=fields)
     return key

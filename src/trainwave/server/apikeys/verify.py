@@ -14,6 +14,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import logging
+import threading
 from datetime import datetime, timedelta
 
 from django.http import HttpRequest
@@ -33,10 +34,13 @@ from trainwave.server.apikeys.usage import (
 from trainwave.server.auth import Principal
 from trainwave.server.config import get_config
 from trainwave.server.errors import InvalidApiKey, NetworkNotAllowed
+from trainwave.server.ratelimits.keys import KeyRoundTrip
+from trainwave.server.ratelimits.limiter import Decision
 
 logger = logging.getLogger("trainwave.apikeys")
 
 EXPIRY_NOTICE = timedelta(days=7)
+LOAD_LOCKS = [threading.Lock() for _ in range(64)]
 MAX_HEADER_LENGTH = 200
 
 
@@ -99,29 +103,27 @@ def load_key(digest: bytes) -> CachedKey | None:
 
 def shared_epoch_and_count(
     cached: CachedKey | None, request: HttpRequest, now: datetime
-) -> int | None:
-    """Read the shared auth epoch and count the use, in one Redis round trip.
+) -> KeyRoundTrip:
+    """With Redis: read the auth epoch, apply rate limits, count the use.
 
-    Returns None when Redis is not configured. Raises the Redis client's error
-    when Redis is unreachable, after logging it.
+    One script call does all of it, so the hot path costs one round trip.
+    Raises the Redis client's error when Redis is unreachable.
     """
-    if not get_config().redis_url:
-        return None
-    from trainwave.server.redis_client import get_redis
+    from trainwave.server.ratelimits.keys import key_request_round_trip
 
-    pipe = get_redis().pipeline(transaction=False)
-    pipe.get(EPOCH_KEY)
-    if cached is not None:
-        pipe.hincrby(COUNT_KEY, f"{cached.key_id}|{hour_of(now)}|requests", 1)
-        pipe.hset(LAST_USED_KEY, cached.key_id, usage_stamp(request, now))
-    try:
-        results = pipe.execute()
-    except Exception as error:
-        logger.warning(
-            "Redis unavailable for key verification: %s", type(error).__name__
-        )
-        raise
-    return int(results[0] or 0)
+    # The script counts the use in Redis, so start the thread that moves
+    # those counts to the database, as record_use would.
+    usage_recorder.ensure_flusher()
+    usage_field = f"{cached.key_id}|{hour_of(now)}|requests" if cached else ""
+    return key_request_round_trip(
+        request,
+        cached,
+        usage_field,
+        usage_stamp(request, now),
+        EPOCH_KEY,
+        COUNT_KEY,
+        LAST_USED_KEY,
+    )
 
 
 def usage_stamp(request: HttpRequest, now: datetime) -> str:
@@ -130,32 +132,59 @@ def usage_stamp(request: HttpRequest, now: datetime) -> str:
     return f"{now.timestamp()}|{ip}|{agent}"
 
 
+def load_once(digest: bytes, epoch: int | None) -> CachedKey | None:
+    """Load a key into the cache, one thread per digest at a time.
+
+    A burst of requests with a key the process has not cached (after a start
+    or an epoch bump) would otherwise open one database connection per
+    server thread at once; the others wait here and read the cache instead.
+    """
+    with LOAD_LOCKS[digest[0] % len(LOAD_LOCKS)]:
+        hit, cached = verification_cache.get(digest)
+        if hit:
+            return cached
+        fresh = load_key(digest)
+        verification_cache.put(digest, fresh, epoch)
+        return fresh
+
+
 def lookup(
     digest: bytes, request: HttpRequest, now: datetime
-) -> tuple[CachedKey | None, bool]:
-    """Return the key for ``digest`` and whether its use was already counted."""
+) -> tuple[CachedKey | None, Decision | None, bool]:
+    """Return the key for ``digest``, its rate-limit decision, and whether
+    both the decision and the use are already settled (None: not yet).
+
+    Raises RateLimitExceeded when the client failed too many key attempts.
+    """
+    from trainwave.server.ratelimits.keys import check_key_failures, enforce
+    from trainwave.server.ratelimits.limiter import limiter
+
     hit, cached = verification_cache.get(digest)
-    if get_config().redis_url:
+    if get_config().redis_url and limiter.uses_redis():
         try:
-            epoch = shared_epoch_and_count(cached if hit else None, request, now)
-        except Exception:
+            trip = shared_epoch_and_count(cached if hit else None, request, now)
+        except Exception as error:
+            limiter.redis_failed(error)
             # Redis is down: the cache can no longer learn of revocations made
             # by other processes, so read the database every time.
             verification_cache.clear()
-            return load_key(digest), False
+            check_key_failures(request)
+            return load_key(digest), None, False
+        if trip.blocked is not None:
+            enforce(request, trip.blocked)
         counted = hit and cached is not None
-        verification_cache.sync_epoch(epoch)
+        verification_cache.sync_epoch(trip.epoch)
         still_cached, cached = verification_cache.get(digest)
         if still_cached:
-            return cached, counted
-        fresh = load_key(digest)
-        verification_cache.put(digest, fresh, epoch)
-        return fresh, counted
+            return cached, trip.decision, counted
+        return load_once(digest, trip.epoch), trip.decision, counted
+    if get_config().redis_url:
+        verification_cache.clear()
+        check_key_failures(request)
+        return load_key(digest), None, False
     if hit:
-        return cached, False
-    fresh = load_key(digest)
-    verification_cache.put(digest, fresh, verification_cache.epoch)
-    return fresh, False
+        return cached, None, False
+    return load_once(digest, verification_cache.epoch), None, False
 
 
 def is_network_allowed(ip: str, networks: tuple[str, ...]) -> bool:
@@ -179,6 +208,9 @@ def reject(
     message: str | None = None,
 ) -> InvalidApiKey:
     """Build the 401 for a bad key; the reason and key ID go to the log only."""
+    from trainwave.server.ratelimits.keys import record_key_failure
+
+    record_key_failure(request)
     error = InvalidApiKey(message)
     error.log_fields = {"reason": reason, "key_id": key_id}
     return error
@@ -192,13 +224,20 @@ def authenticate_api_key(request: HttpRequest, presented: str) -> Principal:
     matched a stored key, so it reveals nothing about keys the caller does not
     hold. A key used from outside its allowed networks raises NetworkNotAllowed.
     """
+    from trainwave.server.ratelimits.keys import check_key_failures, enforce
+
+    shared = bool(get_config().redis_url)
+    if not shared:
+        check_key_failures(request)
     # No trimming: HTTP servers already drop surrounding spaces, so whitespace
     # left in the value was sent on purpose and the key is not well formed.
     candidate = presented if len(presented) <= MAX_HEADER_LENGTH else ""
     if not tokens.is_well_formed(candidate):
+        if shared:
+            check_key_failures(request)
         raise reject(request, "malformed")
     now = clock.now()
-    key, counted = lookup(tokens.digest_of(candidate), request, now)
+    key, decision, counted = lookup(tokens.digest_of(candidate), request, now)
     if key is None:
         raise reject(request, "unknown")
     check_lifecycle(request, key, now)
@@ -210,10 +249,9 @@ def authenticate_api_key(request: HttpRequest, presented: str) -> Principal:
         error.log_fields = {"reason": "network", "key_id": key.key_id}
         raise error
     if not counted:
-        usage_recorder.record_use(
-            key.key_id, now, client_ip, request.headers.get("User-Agent", "")
-        )
+        decision = count_use(request, key, now)
     request.api_key = key  # type: ignore[attr-defined]
+    enforce(request, decision)
     return Principal(
         method="api_key",
         user_id=key.user_id,
@@ -228,6 +266,28 @@ def authenticate_api_key(request: HttpRequest, presented: str) -> Principal:
         key_grace_ends_at=key.grace_ends_at,
         extra={"organization_name": key.organization_name, "user_name": key.user_name},
     )
+
+
+def count_use(request: HttpRequest, key: CachedKey, now: datetime) -> Decision | None:
+    """Take the key's rate-limit slot and count its use, off the one-trip path.
+
+    With Redis this is one more script call, made when the key was not in the
+    process cache; without Redis both happen in memory.
+    """
+    from trainwave.server.ratelimits.keys import hit_key
+    from trainwave.server.ratelimits.limiter import limiter
+
+    if get_config().redis_url and limiter.uses_redis():
+        try:
+            trip = shared_epoch_and_count(key, request, now)
+        except Exception as error:
+            limiter.redis_failed(error)
+        else:
+            return trip.decision
+    client_ip = getattr(request, "client_ip", "")
+    agent = request.headers.get("User-Agent", "")
+    usage_recorder.record_use(key.key_id, now, client_ip, agent)
+    return hit_key(key)
 
 
 def check_lifecycle(request: HttpRequest, key: CachedKey, now: datetime) -> None:

@@ -31,6 +31,7 @@ from trainwave.server.errors import (
     NotFound,
     SessionExpired,
 )
+from trainwave.server.ratelimits.login import record_login_success
 
 
 @require_GET
@@ -80,6 +81,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             request.session.flush()
             login(request, user)
             mark_login(request)
+            record_login_success(request, form.cleaned_data["email"])
             record_account_event(request, "user.login", user)
             return HttpResponseRedirect(next_url)
     response = render(
@@ -100,15 +102,11 @@ def check_credentials(request: HttpRequest, email: str, password: str) -> User:
     Raises RateLimitExceeded while sign-ins for the account or address are
     throttled, and InvalidCredentials for a wrong email or password.
     """
-    from trainwave.server.ratelimits.login import (
-        check_login_allowed,
-        record_login_failure,
-    )
+    from trainwave.server.ratelimits.login import check_login_allowed
 
     check_login_allowed(request, email)
     user = authenticate(request, email=email, password=password)
     if user is None:
-        record_login_failure(request, email)
         record_event(request, "user.login_failed", outcome="failure", actor_email=email)
         raise InvalidCredentials()
     assert isinstance(user, User)
