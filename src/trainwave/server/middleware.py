@@ -30,6 +30,10 @@ error_logger = logging.getLogger("trainwave.errors")
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON_TYPES = frozenset({"application/json"})
+# Browser endpoints of the SSO protocols take HTML form posts (a SAML
+# response, the directory sign-in form); Django's CSRF middleware or the
+# protocol's own checks guard them instead.
+FORM_PREFIXES = ("/auth/sso/",)
 
 GetResponse = Callable[[HttpRequest], HttpResponse]
 
@@ -64,7 +68,11 @@ class RequestContextMiddleware:
         )
         response = self.get_response(request)
         if is_api_path(request.path):
-            if response.status_code >= 400 and not is_envelope(response):
+            if (
+                response.status_code >= 400
+                and not is_envelope(response)
+                and not request.path.startswith(FORM_PREFIXES)
+            ):
                 response = self.rebuild(request, response)
             response.headers.setdefault("Cache-Control", "no-store")
         response["X-Request-ID"] = request.request_id  # type: ignore[attr-defined]
@@ -137,7 +145,11 @@ class ApiContentMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method in BODY_METHODS and is_api_path(request.path):
+        if (
+            request.method in BODY_METHODS
+            and is_api_path(request.path)
+            and not request.path.startswith(FORM_PREFIXES)
+        ):
             rejection = self.check(request)
             if rejection is not None:
                 return rejection

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "trainwave.server.audit",
     "trainwave.server.apikeys",
     "trainwave.server.jobs",
+    "trainwave.server.sso",
 ]
 
 MIDDLEWARE = [

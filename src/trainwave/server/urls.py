@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from trainwave.server import health
 from trainwave.server.api import build_api
@@ -12,6 +12,7 @@ api = build_api()
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("auth/sso/", include("trainwave.server.sso.urls")),
     path("", api.urls),
 ]
 
