@@ -129,9 +129,7 @@ def test_unknown_secret_rejected(logged_in: ApiClient) -> None:
     assert_error(logged_in.send("POST", CONNECTIONS, body), 400, "validation_error")
 
 
-def test_domain_owned_once(
-    logged_in: ApiClient, connection: dict[str, Any]
-) -> None:
+def test_domain_owned_once(logged_in: ApiClient, connection: dict[str, Any]) -> None:
     response = logged_in.send("POST", CONNECTIONS, oidc_body(name="Second"))
 
     assert_error(response, 409, "conflict")
@@ -156,9 +154,7 @@ def test_delete_connection(logged_in: ApiClient, connection: dict[str, Any]) -> 
     assert not SsoConnection.objects.filter(id=connection["id"]).exists()
 
 
-def test_discover_covered_domain(
-    client: ApiClient, connection: dict[str, Any]
-) -> None:
+def test_discover_covered_domain(client: ApiClient, connection: dict[str, Any]) -> None:
     response = client.send(
         "POST", "/auth/v1/sso/discover/", {"email": "Ana@Corp.Example"}
     )

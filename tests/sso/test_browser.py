@@ -1,0 +1,112 @@
+"""Sign in through each real IdP in Chromium, against a real ``wave server``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from joserfc.jwk import RSAKey
+
+from tests.live import LiveServer
+from tests.sso.idps import OidcProvider
+
+pytestmark = pytest.mark.live
+
+OWNER_EMAIL = "owner@example.com"
+OWNER_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    live = LiveServer(tmp_path_factory.mktemp("sso-live")).start()
+    live.create_owner(OWNER_EMAIL, OWNER_PASSWORD)
+    yield live
+    live.stop()
+
+
+def owner_client(server: LiveServer) -> httpx.Client:
+    client = httpx.Client(base_url=server.url, timeout=10)
+    token = client.get("/auth/csrf/").json()["data"]["csrf_token"]
+    response = client.post(
+        "/auth/v1/login/",
+        json={"email": OWNER_EMAIL, "password": OWNER_PASSWORD},
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 200, response.text
+    client.headers["X-CSRFToken"] = response.json()["data"]["csrf_token"]
+    return client
+
+
+def create_connection(server: LiveServer, body: dict[str, Any]) -> dict[str, Any]:
+    client = owner_client(server)
+    try:
+        response = client.post("/api/v1/sso/connections/", json=body)
+    finally:
+        client.close()
+    assert response.status_code == 201, response.text
+    data: dict[str, Any] = response.json()["data"]
+    return data
+
+
+def session_of(page: Any, server: LiveServer) -> dict[str, Any]:
+    page.goto(f"{server.url}/auth/v1/session/")
+    body: dict[str, Any] = json.loads(page.inner_text("body"))
+    return body
+
+
+def test_oidc_browser_login(
+    server: LiveServer, browser: Any, idp_key: RSAKey, tmp_path: Path
+) -> None:
+    idp = OidcProvider(tmp_path, clients=[], jwks={}, accounts={})
+    connection = create_connection(
+        server,
+        {
+            "name": "Corp OIDC",
+            "protocol": "oidc",
+            "settings": {
+                "issuer": idp.issuer,
+                "client_id": "browser-test",
+                "scopes": ["openid", "email", "profile", "groups"],
+            },
+            "secrets": {"client_secret": "browser-test-secret"},
+            "email_domains": ["oidc.example"],
+            "default_role": "viewer",
+            "group_roles": {"ml-admins": "admin"},
+        },
+    )
+    idp.config["clients"] = [
+        {
+            "client_id": "browser-test",
+            "client_secret": "browser-test-secret",
+            "redirect_uris": [
+                f"{server.url}/auth/sso/oidc/{connection['id']}/callback/"
+            ],
+            "grant_types": ["authorization_code"],
+            "response_types": ["code"],
+        }
+    ]
+    idp.config["jwks"] = {"keys": [idp_key.as_dict(private=True)]}
+    idp.config["accounts"] = {
+        "dana": {"email": "dana@oidc.example", "groups": ["ml-admins"]}
+    }
+    idp.start()
+    page = browser.new_page()
+    try:
+        page.goto(f"{server.url}/auth/sso/start/?email=dana@oidc.example")
+        page.fill("input[name=login]", "dana")
+        page.fill("input[name=password]", "any-password")
+        page.click("button[type=submit]")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{server.url}/")
+
+        session = session_of(page, server)
+    finally:
+        page.close()
+        idp.stop()
+
+    assert session["data"]["user"]["email"] == "dana@oidc.example"
+    assert session["data"]["role"] == "admin"
