@@ -13,6 +13,7 @@ from joserfc.jwk import RSAKey
 
 from tests.live import LiveServer
 from tests.sso.idps import OidcProvider
+from tests.sso.saml_idp import SamlIdp
 
 pytestmark = pytest.mark.live
 
@@ -110,3 +111,52 @@ def test_oidc_browser_login(
 
     assert session["data"]["user"]["email"] == "dana@oidc.example"
     assert session["data"]["role"] == "admin"
+
+
+def test_saml_browser_login(server: LiveServer, browser: Any, tmp_path: Path) -> None:
+    idp = SamlIdp(
+        tmp_path,
+        {
+            "erin": {
+                "password": "erin-idp-password",
+                "name_id": "erin@saml.example",
+                "attributes": {"mail": ["erin@saml.example"], "groups": ["ml-users"]},
+            }
+        },
+    )
+    connection = create_connection(
+        server,
+        {
+            "name": "Corp SAML",
+            "protocol": "saml",
+            "settings": {
+                "idp_entity_id": idp.entity_id,
+                "idp_sso_url": idp.sso_url,
+                "idp_x509_cert": idp.certificate,
+                "email_attribute": "urn:mace:dir:attribute-def:mail",
+                "groups_attribute": "groups",
+            },
+            "email_domains": ["saml.example"],
+            "default_role": "viewer",
+            "group_roles": {"ml-users": "member"},
+        },
+    )
+    metadata = httpx.get(
+        f"{server.url}/auth/sso/saml/{connection['id']}/metadata/", timeout=10
+    )
+    idp.start(metadata.text)
+    page = browser.new_page()
+    try:
+        page.goto(f"{server.url}/auth/sso/start/?email=erin@saml.example")
+        page.fill("input[name=username]", "erin")
+        page.fill("input[name=password]", "erin-idp-password")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{server.url}/")
+
+        session = session_of(page, server)
+    finally:
+        page.close()
+        idp.stop()
+
+    assert session["data"]["user"]["email"] == "erin@saml.example"
+    assert session["data"]["role"] == "member"

@@ -82,7 +82,6 @@ def request_data(request: HttpRequest) -> dict[str, Any]:
     return {
         "https": "on" if request.is_secure() else "off",
         "http_host": host,
-        "server_port": request.get_port(),
         "script_name": request.path,
         "get_data": request.GET.dict(),
         "post_data": request.POST.dict() if request.method == "POST" else {},
