@@ -12,8 +12,10 @@ import pytest
 from joserfc.jwk import RSAKey
 
 from tests.live import LiveServer
+from tests.sso.directories import SUFFIX, Slapd
 from tests.sso.idps import OidcProvider
 from tests.sso.saml_idp import SamlIdp
+from tests.sso.test_ldap import LDIF, READER_DN, READER_PASSWORD
 
 pytestmark = pytest.mark.live
 
@@ -160,3 +162,44 @@ def test_saml_browser_login(server: LiveServer, browser: Any, tmp_path: Path) ->
 
     assert session["data"]["user"]["email"] == "erin@saml.example"
     assert session["data"]["role"] == "member"
+
+
+def test_ldap_browser_login(server: LiveServer, browser: Any, tmp_path: Path) -> None:
+    slapd = Slapd(tmp_path).start(LDIF)
+    try:
+        create_connection(
+            server,
+            {
+                "name": "Corp directory",
+                "protocol": "ldap",
+                "settings": {
+                    "server_url": slapd.url,
+                    "start_tls": True,
+                    "ca_cert": slapd.ca_certificate,
+                    "bind_dn": READER_DN,
+                    "user_base_dn": f"ou=people,{SUFFIX}",
+                    "user_object_class": "inetOrgPerson",
+                    "group_base_dn": f"ou=groups,{SUFFIX}",
+                },
+                "secrets": {"bind_password": READER_PASSWORD},
+                "email_domains": ["corp.example"],
+                "default_role": "viewer",
+                "group_roles": {"ml-admins": "admin"},
+            },
+        )
+        page = browser.new_page()
+        try:
+            page.goto(f"{server.url}/auth/sso/start/?email=carol@corp.example")
+            page.fill("input[name=username]", "carol")
+            page.fill("input[name=password]", "carol-password")
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{server.url}/")
+
+            session = session_of(page, server)
+        finally:
+            page.close()
+    finally:
+        slapd.stop()
+
+    assert session["data"]["user"]["email"] == "carol@corp.example"
+    assert session["data"]["role"] == "admin"
