@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from trainwave.server.audit.events import record_event
 from trainwave.server.errors import ApiError, NotFound, SsoLoginFailed, error_response
-from trainwave.server.sso import oidc
+from trainwave.server.sso import ldap, oidc, saml
 from trainwave.server.sso.connections import connection_for_email
 from trainwave.server.sso.models import LDAP, OIDC, SAML, SsoConnection
 from trainwave.server.sso.provisioning import complete_login
@@ -110,8 +110,6 @@ def start(request: HttpRequest) -> HttpResponse:
     if connection.protocol == OIDC:
         url = oidc.authorization_url(request, connection, pending)
     elif connection.protocol == SAML:
-        from trainwave.server.sso import saml
-
         url = saml.authn_request_url(request, connection, pending)
     else:
         save_pending(request, pending)
@@ -133,8 +131,6 @@ def oidc_callback(request: HttpRequest, connection_id: str) -> HttpResponse:
 @require_GET
 @sso_view
 def saml_metadata(request: HttpRequest, connection_id: str) -> HttpResponse:
-    from trainwave.server.sso import saml
-
     connection = enabled_connection(connection_id, SAML)
     return HttpResponse(
         saml.sp_metadata(request, connection),
@@ -149,8 +145,6 @@ def saml_metadata(request: HttpRequest, connection_id: str) -> HttpResponse:
 @require_POST
 @sso_view
 def saml_acs(request: HttpRequest, connection_id: str) -> HttpResponse:
-    from trainwave.server.sso import saml
-
     connection = enabled_connection(connection_id, SAML)
     saml.consume_response(request, connection)
     return HttpResponseRedirect(f"/auth/sso/saml/{connection.id}/finish/")
@@ -159,8 +153,6 @@ def saml_acs(request: HttpRequest, connection_id: str) -> HttpResponse:
 @require_GET
 @sso_view
 def saml_finish(request: HttpRequest, connection_id: str) -> HttpResponse:
-    from trainwave.server.sso import saml
-
     connection = enabled_connection(connection_id, SAML)
     pending, idp_user = saml.take_result(request, connection, pop_pending(request))
     complete_login(request, connection, idp_user)
@@ -171,8 +163,6 @@ def saml_finish(request: HttpRequest, connection_id: str) -> HttpResponse:
 @sso_view
 def ldap_login(request: HttpRequest, connection_id: str) -> HttpResponse:
     """Show the directory sign-in form, or check the posted credentials."""
-    from trainwave.server.sso import ldap
-
     connection = enabled_connection(connection_id, LDAP)
     if request.method == "GET":
         return render(request, "sso/ldap_login.html", {"connection": connection})
