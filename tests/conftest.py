@@ -18,6 +18,14 @@ from trainwave.server.accounts.services import create_account
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def manual_usage_flush() -> None:
+    """Keep the usage flusher thread off: tests flush when they mean to."""
+    from trainwave.server.apikeys.usage import usage_recorder
+
+    usage_recorder.autoflush = False
+
+
 def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
     """Assert ``response`` is the error envelope with ``status`` and ``code``."""
     assert response.status_code == status, response.content[:500]
@@ -156,3 +164,35 @@ def captured_logs(
     """Every record of every logger, at every level."""
     caplog.set_level(1)
     yield caplog
+
+
+@pytest.fixture
+def redis_backend(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Run the test with REDIS_URL set to the test Redis; fail if it is down.
+
+    Clears this project's ``tw:`` keys in that Redis database before and
+    after, so tests start from an empty shared state.
+    """
+    import os
+
+    import redis
+
+    from trainwave.server import config, redis_client
+
+    url = os.environ.get("TRAINWAVE_REDIS_URL", "redis://127.0.0.1:6379/0")
+    connection = redis.Redis.from_url(url)
+    connection.ping()
+
+    def clear() -> None:
+        for name in connection.scan_iter("tw:*"):
+            connection.delete(name)
+
+    clear()
+    monkeypatch.setenv("REDIS_URL", url)
+    config.get_config.cache_clear()
+    redis_client.get_redis.cache_clear()
+    yield connection
+    clear()
+    monkeypatch.delenv("REDIS_URL")
+    config.get_config.cache_clear()
+    redis_client.get_redis.cache_clear()

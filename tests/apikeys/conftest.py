@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ApiClient, data_of
+from tests.conftest import Account, ApiClient, data_of
 from trainwave.server.apikeys.cache import verification_cache
 from trainwave.server.apikeys.usage import usage_recorder
 
@@ -21,14 +21,14 @@ def fresh_key_state() -> None:
 
 
 @pytest.fixture
-def issue(logged_in: ApiClient) -> Callable[..., dict[str, Any]]:
-    """Create a key through the API as the logged-in owner; return its data."""
+def issue(owner: Account) -> Callable[..., dict[str, Any]]:
+    """Create a key through the API as the owner, in a session of its own."""
+    session = ApiClient()
+    session.login_as(owner)
 
     def create(name: str = "ci", **fields: Any) -> dict[str, Any]:
-        response = logged_in.send(
-            "POST", "/api/v1/auth/keys/", {"name": name, **fields}
-        )
-        return data_of(response, 201)
+        body = {"name": name, **fields}
+        return data_of(session.send("POST", "/api/v1/auth/keys/", body), 201)
 
     return create
 

@@ -9,7 +9,7 @@ import pytest
 
 from trainwave.server.config import ConfigError, build_config, parse_database_url
 
-SECRET = "s" * 48
+SECRET = "4Jx9-v2QpL7mZr0sT8wYbC3nK6dF1gH5jA_eU" + "x" * 20
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_production_rejects_debug(environment) -> None:
 def test_short_secret_key_rejected(environment) -> None:
     environment.setenv("TRAINWAVE_SECRET_KEY", "short")
 
-    with pytest.raises(ConfigError, match="32 characters"):
+    with pytest.raises(ConfigError, match="50 characters"):
         build_config()
 
 

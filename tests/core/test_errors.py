@@ -168,3 +168,24 @@ def test_openapi_documents_both_schemes(client: ApiClient) -> None:
     assert schemes["SessionScheme"]["in"] == "cookie"
     jobs_get = schema["paths"]["/api/v1/jobs/"]["get"]["responses"]
     assert {"200", "401", "403", "429"} <= set(jobs_get)
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/api/v1/jobs/job_%00x/", {}),
+        ("/api/v1/jobs/?cursor=%00", {}),
+        ("/api/v1/jobs/", {"HTTP_X_ORGANIZATION": "a\x00b"}),
+    ],
+    ids=["path", "query", "organization-header"],
+)
+def test_nul_characters_are_400(logged_in: ApiClient, path: str, headers: dict) -> None:
+    assert_error(logged_in.get(path, **headers), 400, "validation_error")
+
+
+def test_nul_in_json_string_is_400(logged_in: ApiClient) -> None:
+    response = logged_in.send(
+        "POST", "/api/v1/jobs/", {"name": "a\x00", "image": "i", "gpu_type": "t4"}
+    )
+
+    assert_error(response, 400, "validation_error")

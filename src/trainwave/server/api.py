@@ -35,16 +35,47 @@ logger = logging.getLogger("trainwave.errors")
 
 
 class StrictJsonParser(Parser):
-    """Parse bodies as strict UTF-8 JSON; anything else is ``invalid_json``."""
+    """Parse bodies as strict UTF-8 JSON; anything else is ``invalid_json``.
+
+    Strings holding a NUL character are rejected too: PostgreSQL cannot store
+    them, and no field of this API has a use for one.
+    """
 
     def parse_body(self, request: HttpRequest) -> Any:
         try:
             text = request.body.decode("utf-8")
-            return json.loads(text)
+            data = json.loads(text)
         except RequestDataTooBig:
             raise
         except (UnicodeDecodeError, ValueError):
             raise InvalidJson() from None
+        where = find_nul(data, "")
+        if where is not None:
+            message = "Text values must not contain NUL characters."
+            raise ValidationFailed(
+                message, details=[{"field": where, "message": message, "type": "nul"}]
+            )
+        return data
+
+
+def find_nul(value: Any, path: str) -> str | None:
+    """Return the dotted path of the first string holding NUL, or None."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                return child
+            found = find_nul(item, child)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = find_nul(item, f"{path}.{index}" if path else str(index))
+            if found is not None:
+                return found
+    return None
 
 
 def field_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:

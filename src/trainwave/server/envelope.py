@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, Literal, TypeVar
+from datetime import datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 T = TypeVar("T")
 
@@ -74,3 +75,27 @@ def responses(
     """Return a route's full ``response=`` mapping: success plus error schemas."""
     common = AUTHENTICATED_ERRORS if auth else COMMON_ERRORS
     return {**success, **errors(*common, *statuses)}
+
+
+ISO_EXPECTED = "expected an ISO 8601 date-time such as 2026-01-31T12:00:00Z"
+
+
+def require_iso_text(value: Any) -> Any:
+    """Accept a date-time only as ISO 8601 text, as the schema documents.
+
+    Pydantic would otherwise read a bare number as a Unix timestamp, which
+    the OpenAPI schema does not promise.
+    """
+    if isinstance(value, str):
+        stripped = value.strip()
+        if not stripped or stripped.lstrip("+-").replace(".", "", 1).isdigit():
+            raise ValueError(
+                "expected an ISO 8601 date-time such as 2026-01-31T12:00:00Z"
+            )
+        return stripped
+    if isinstance(value, datetime):
+        return value
+    raise ValueError("expected an ISO 8601 date-time such as 2026-01-31T12:00:00Z")
+
+
+IsoDatetime = Annotated[datetime, BeforeValidator(require_iso_text)]

@@ -62,14 +62,6 @@ class InvalidJson(ApiError):
     message = "The request body is not valid JSON."
 
 
-class OrganizationRequired(ApiError):
-    status = 400
-    code = "organization_required"
-    message = (
-        "You belong to several organizations: name one in the X-Organization header."
-    )
-
-
 class AuthenticationRequired(ApiError):
     status = 401
     code = "authentication_required"

@@ -7,6 +7,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -17,17 +18,23 @@ from trainwave.server.errors import (
     InternalError,
     PayloadTooLarge,
     UnsupportedMediaType,
+    ValidationFailed,
     error_for_status,
     error_response,
     is_api_path,
 )
 from trainwave.server.logs import log_rejection, redact_query
-from trainwave.server.ratelimits.client_address import resolve_client_ip
+from trainwave.server.ratelimits.client_address import (
+    is_trusted,
+    parse_address,
+    resolve_client_ip,
+)
 
 access_logger = logging.getLogger("trainwave.access")
 error_logger = logging.getLogger("trainwave.errors")
 
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+QUERY_HEADERS = ("X-Organization", "Idempotency-Key")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON_TYPES = frozenset({"application/json"})
 # Browser endpoints of the SSO protocols take HTML form posts (a SAML
@@ -36,6 +43,11 @@ JSON_TYPES = frozenset({"application/json"})
 FORM_PREFIXES = ("/auth/sso/",)
 
 GetResponse = Callable[[HttpRequest], HttpResponse]
+
+
+def is_trusted_peer(remote: str, proxies: tuple[Any, ...]) -> bool:
+    address = parse_address(remote)
+    return address is not None and bool(proxies) and is_trusted(address, proxies)
 
 
 def is_envelope(response: HttpResponse) -> bool:
@@ -61,11 +73,13 @@ class RequestContextMiddleware:
             incoming if REQUEST_ID_PATTERN.fullmatch(incoming) else uuid.uuid4().hex
         )
         config = get_config()
+        remote = request.META.get("REMOTE_ADDR", "")
         request.client_ip = resolve_client_ip(  # type: ignore[attr-defined]
-            request.META.get("REMOTE_ADDR", ""),
-            request.META.get("HTTP_X_FORWARDED_FOR", ""),
-            config.trusted_proxies,
+            remote, request.META.get("HTTP_X_FORWARDED_FOR", ""), config.trusted_proxies
         )
+        if not is_trusted_peer(remote, config.trusted_proxies):
+            # Only a trusted proxy may say the client used HTTPS.
+            request.META.pop("HTTP_X_FORWARDED_PROTO", None)
         response = self.get_response(request)
         if is_api_path(request.path):
             if (
@@ -133,6 +147,18 @@ class RequestContextMiddleware:
         )
 
 
+def has_nul(request: HttpRequest) -> bool:
+    """Return whether the path, query or a header used in queries holds NUL.
+
+    PostgreSQL rejects NUL in text, so such a value reaching a query would be
+    a 500 instead of the 400 it deserves. (A NUL in X-API-KEY fails the key
+    format check first, before any query.)
+    """
+    if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+        return True
+    return any("\x00" in request.headers.get(name, "") for name in QUERY_HEADERS)
+
+
 class ApiContentMiddleware:
     """Reject API bodies that are not JSON, and bodies that are too large.
 
@@ -145,14 +171,18 @@ class ApiContentMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if (
-            request.method in BODY_METHODS
-            and is_api_path(request.path)
-            and not request.path.startswith(FORM_PREFIXES)
-        ):
-            rejection = self.check(request)
-            if rejection is not None:
-                return rejection
+        if is_api_path(request.path):
+            if has_nul(request):
+                log_rejection(request, 400, ValidationFailed.code)
+                return error_response(
+                    request,
+                    ValidationFailed("The URL or a header contains a NUL character."),
+                )
+            is_form = request.path.startswith(FORM_PREFIXES)
+            if request.method in BODY_METHODS and not is_form:
+                rejection = self.check(request)
+                if rejection is not None:
+                    return rejection
         return self.get_response(request)
 
     @staticmethod

@@ -125,6 +125,12 @@ def bump_epoch() -> None:
 
 
 def bump_epoch_after_commit(**kwargs: Any) -> None:
+    """Bump the epoch now for this process and again, everywhere, on commit.
+
+    The second bump matters: a request served between the change and the
+    commit could have cached the old state again.
+    """
+    verification_cache.clear()
     transaction.on_commit(bump_epoch)
 
 

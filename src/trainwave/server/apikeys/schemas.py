@@ -9,6 +9,8 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field, field_validator
 
+from trainwave.server.envelope import IsoDatetime
+
 MAX_NETWORKS = 50
 
 
@@ -32,7 +34,9 @@ class KeyCreateIn(Schema):
         description="Permissions the key carries; defaults to all of yours.",
     )
     environment: Literal["live", "test"] = "live"
-    expires_at: datetime | None = Field(None, description="When the key stops working.")
+    expires_at: IsoDatetime | None = Field(
+        None, description="When the key stops working."
+    )
     expires_in_days: int | None = Field(None, ge=1, le=3650)
     allowed_networks: list[str] | None = Field(None, max_length=MAX_NETWORKS)
     rate_limit_per_minute: int | None = Field(None, ge=1, le=1_000_000)

@@ -4,10 +4,11 @@ Each request made with a key adds one to that key's count for the current
 UTC hour and records when, from where and with which user agent it was last
 used. Error responses add to the 4xx or 5xx count. These go to a buffer, in
 process memory in the embedded default or in Redis when ``REDIS_URL`` is set,
-and a flusher moves them to the database every ``FLUSH_INTERVAL_SECONDS``
-with additive upserts. Additive means several processes can flush at once
-without losing counts, and touching only the usage columns means a flush
-never undoes a revoke made in between.
+and a flusher moves them to the database every
+``TRAINWAVE_USAGE_FLUSH_SECONDS`` (5 by default) with additive upserts.
+Additive means several processes can flush at once without losing counts,
+and touching only the usage columns means a flush never undoes a revoke made
+in between.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from trainwave.server.config import get_config
 
 logger = logging.getLogger("trainwave.apikeys.usage")
 
-FLUSH_INTERVAL_SECONDS = 5.0
 COUNT_KEY = "tw:usage:counts"
 LAST_USED_KEY = "tw:usage:last-used"
 FIELDS = ("requests", "errors_4xx", "errors_5xx")
@@ -254,7 +254,7 @@ class UsageRecorder:
             atexit.register(self.stop)
 
     def run_flusher(self) -> None:
-        while not self.stopping.wait(FLUSH_INTERVAL_SECONDS):
+        while not self.stopping.wait(get_config().usage_flush_seconds):
             self.flush_safely()
         self.flush_safely()
 

@@ -1,11 +1,12 @@
 """Verifying an ``X-API-KEY`` header: the authenticator of the API-key scheme.
 
-The hot path, in order: reject anything that is not a well-formed key with a
-valid checksum (no database work); hash it; look the digest up in the
-process cache, else in the database by its unique index, comparing digests in
-constant time; check revocation, expiry, grace period, the owner's
-membership and the key's allowed networks; record the use. With Redis the
-epoch check and the usage count share one pipelined round trip.
+The hot path runs in this order. First, anything that is not a well-formed
+key with a valid checksum is rejected without database work. Then the key is
+hashed and its digest looked up in the process cache, else in the database by
+its unique index, and the digests are compared in constant time. Last come
+the checks of revocation, expiry, grace period, the owner's membership and
+the allowed networks, and the use is counted. With Redis, the epoch check and
+the usage count share one pipelined round trip.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ MAX_HEADER_LENGTH = 200
 
 
 def load_key(digest: bytes) -> CachedKey | None:
-    """Read a key, its organization and its owner's membership in one query."""
+    """Read a key with its organization and owner, then the owner's role."""
     key = (
         ApiKey.objects.select_related("organization", "owner")
         .filter(digest=digest)
@@ -99,10 +100,10 @@ def load_key(digest: bytes) -> CachedKey | None:
 def shared_epoch_and_count(
     cached: CachedKey | None, request: HttpRequest, now: datetime
 ) -> int | None:
-    """With Redis: read the auth epoch and count the use in one round trip.
+    """Read the shared auth epoch and count the use, in one Redis round trip.
 
-    Returns None when Redis is not configured or unreachable, which makes
-    the caller skip the cache and read the database.
+    Returns None when Redis is not configured. Raises the Redis client's error
+    when Redis is unreachable, after logging it.
     """
     if not get_config().redis_url:
         return None
@@ -187,11 +188,13 @@ def authenticate_api_key(request: HttpRequest, presented: str) -> Principal:
     """Return the principal for an ``X-API-KEY`` value, or raise InvalidApiKey.
 
     Malformed, unknown, revoked and expired keys all raise ``invalid_api_key``.
-    The message says "revoked" or "expired" only when the presented secret
+    The message mentions "revoked" or "expired" only when the presented secret
     matched a stored key, so it reveals nothing about keys the caller does not
     hold. A key used from outside its allowed networks raises NetworkNotAllowed.
     """
-    candidate = presented.strip() if len(presented) <= MAX_HEADER_LENGTH else ""
+    # No trimming: HTTP servers already drop surrounding spaces, so whitespace
+    # left in the value was sent on purpose and the key is not well formed.
+    candidate = presented if len(presented) <= MAX_HEADER_LENGTH else ""
     if not tokens.is_well_formed(candidate):
         raise reject(request, "malformed")
     now = clock.now()
@@ -261,7 +264,7 @@ def note_stale_use(request: HttpRequest, key: CachedKey, action: str) -> None:
 def key_notice_headers(principal: Principal, now: datetime) -> dict[str, str]:
     """Return headers warning that the request's key stops working soon.
 
-    ``Sunset`` (RFC 8594) carries the moment; ``X-API-Key-Status`` says why:
+    ``Sunset`` (RFC 8594) carries the moment; ``X-API-Key-Status`` names the reason:
     ``grace`` for a rotated key in its grace period, ``expiring`` for a key
     within seven days of its expiry.
     """

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from trainwave.server.audit.models import AuditEvent
 from trainwave.server.auth import require
-from trainwave.server.envelope import Page, page, responses
+from trainwave.server.envelope import IsoDatetime, Page, page, responses
 from trainwave.server.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
 
 audit_router = Router(tags=["audit"])
@@ -36,8 +36,8 @@ class AuditEventOut(Schema):
 class AuditFilters(Schema):
     action: str | None = Field(None, max_length=64)
     actor: str | None = Field(None, max_length=254, description="User ID or email.")
-    since: datetime | None = None
-    until: datetime | None = None
+    since: IsoDatetime | None = None
+    until: IsoDatetime | None = None
     cursor: str | None = Field(None, max_length=200)
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
