@@ -14,7 +14,7 @@ from django.test import RequestFactory
 from lxml import etree
 from onelogin.saml2.utils import OneLogin_Saml2_Utils
 
-from tests.conftest import ApiClient, data_of
+from tests.conftest import ApiClient, assert_error, data_of
 from tests.sso.conftest import has_session
 from tests.sso.idps import form_fields
 from tests.sso.saml_idp import SamlIdp, make_certificate
@@ -140,6 +140,36 @@ def strip_signatures(document: etree._Element) -> etree._Element:
     return document
 
 
+RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
+
+
+def sign_assertion(
+    document: etree._Element,
+    key_pem: str,
+    cert_pem: str,
+    sign_algorithm: str = RSA_SHA256,
+    digest_algorithm: str = SHA256,
+) -> etree._Element:
+    """Drop every signature, then sign only the assertion with ``key_pem``."""
+    strip_signatures(document)
+    assertion = document.find("saml:Assertion", NS)
+    assert assertion is not None
+    signed = OneLogin_Saml2_Utils.add_sign(
+        etree.tostring(assertion),
+        key_pem,
+        cert_pem,
+        sign_algorithm=sign_algorithm,
+        digest_algorithm=digest_algorithm,
+    )
+    document.replace(assertion, etree.fromstring(signed))
+    return document
+
+
+def resign(idp: SamlIdp, document: etree._Element) -> etree._Element:
+    return sign_assertion(document, idp.key_path.read_text(), idp.certificate)
+
+
 def test_login_maps_admin_role(client: ApiClient, connection: SsoConnection) -> None:
     response = sign_in(client, "alice")
 
@@ -193,26 +223,164 @@ def test_unsigned_rejected(client: ApiClient, connection: SsoConnection) -> None
     assert not has_session(client)
 
 
+def test_resigned_by_idp_accepted(
+    client: ApiClient, connection: SsoConnection, idp: SamlIdp
+) -> None:
+    # Control for the tests below: re-signing alone must not break a response.
+    fields = idp_response(client, "alice")
+
+    response = post_response(client, encode(fields, resign(idp, decode(fields))))
+
+    assert response.status_code == 302
+    assert has_session(client)
+
+
 def test_other_certificate_rejected(
     client: ApiClient, connection: SsoConnection, tmp_path: Path
 ) -> None:
     key_path, cert_path = make_certificate(tmp_path, "attacker")
     fields = idp_response(client, "alice")
-    document = strip_signatures(decode(fields))
-    assertion = document.find("saml:Assertion", NS)
-    assert assertion is not None
-    resigned = OneLogin_Saml2_Utils.add_sign(
-        etree.tostring(document),
-        key_path.read_text(),
-        cert_path.read_text(),
-        sign_algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
-        digest_algorithm="http://www.w3.org/2001/04/xmlenc#sha256",
+    document = sign_assertion(
+        decode(fields), key_path.read_text(), cert_path.read_text()
     )
 
-    response = post_response(client, encode(fields, resigned))
+    response = post_response(client, encode(fields, document))
 
     assert response.status_code == 403
     assert not has_session(client)
+
+
+def set_attribute(path: str, name: str, value: str) -> Any:
+    def change(document: etree._Element) -> None:
+        for element in document.iterfind(path, NS):
+            element.set(name, value)
+
+    return change
+
+
+def set_text(path: str, value: str) -> Any:
+    def change(document: etree._Element) -> None:
+        for element in document.iterfind(path, NS):
+            element.text = value
+
+    return change
+
+
+PAST = "2000-01-01T00:00:00Z"
+FUTURE = "2999-01-01T00:00:00Z"
+CONFIRMATION = ".//saml:SubjectConfirmationData"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        set_attribute(".", "Destination", "http://127.0.0.1/elsewhere/"),
+        set_text(".//saml:Audience", "http://other-sp.example/metadata/"),
+        set_attribute(CONFIRMATION, "Recipient", "http://127.0.0.1/elsewhere/"),
+        set_attribute(CONFIRMATION, "NotOnOrAfter", PAST),
+        set_attribute(".//saml:Conditions", "NotOnOrAfter", PAST),
+        set_attribute(".//saml:Conditions", "NotBefore", FUTURE),
+        set_attribute(CONFIRMATION, "InResponseTo", "_other-request"),
+    ],
+    ids=[
+        "destination",
+        "audience",
+        "recipient",
+        "confirmation-expired",
+        "conditions-expired",
+        "not-yet-valid",
+        "in-response-to",
+    ],
+)
+def test_condition_enforced(
+    client: ApiClient, connection: SsoConnection, idp: SamlIdp, change: Any
+) -> None:
+    fields = idp_response(client, "alice")
+    document = decode(fields)
+    change(document)
+
+    response = post_response(client, encode(fields, resign(idp, document)))
+
+    assert response.status_code == 403
+    assert not has_session(client)
+
+
+def forged_assertion(document: etree._Element) -> etree._Element:
+    """Return an unsigned copy of the assertion with the victim's NameID."""
+    assertion = document.find("saml:Assertion", NS)
+    assert assertion is not None
+    forged = etree.fromstring(etree.tostring(assertion))
+    strip_signatures(forged)
+    forged.set("ID", "_forged")
+    name_id = forged.find(".//saml:NameID", NS)
+    assert name_id is not None
+    name_id.text = "victim@corp.example"
+    return forged
+
+
+def test_wrapping_sibling_rejected(
+    client: ApiClient, connection: SsoConnection
+) -> None:
+    fields = idp_response(client, "mallory")
+    document = decode(fields)
+    signed = document.find("saml:Assertion", NS)
+    assert signed is not None
+    signed.addprevious(forged_assertion(document))
+
+    response = post_response(client, encode(fields, document))
+
+    assert response.status_code == 403
+    assert not has_session(client)
+
+
+def test_wrapping_moved_assertion_rejected(
+    client: ApiClient, connection: SsoConnection
+) -> None:
+    fields = idp_response(client, "mallory")
+    document = decode(fields)
+    signed = document.find("saml:Assertion", NS)
+    assert signed is not None
+    forged = forged_assertion(document)
+    wrapper = etree.SubElement(forged, "{urn:oasis:names:tc:SAML:2.0:assertion}Advice")
+    document.replace(signed, forged)
+    wrapper.append(signed)
+
+    response = post_response(client, encode(fields, document))
+
+    assert response.status_code == 403
+    assert not has_session(client)
+
+
+def test_idp_metadata_by_url(logged_in: ApiClient, idp: SamlIdp) -> None:
+    body = {
+        "name": "From metadata",
+        "protocol": "saml",
+        "settings": {"idp_metadata_url": idp.entity_id},
+        "email_domains": ["metadata.example"],
+    }
+
+    response = logged_in.send("POST", "/api/v1/sso/connections/", body)
+
+    settings = data_of(response, 201)["settings"]
+    assert settings["idp_entity_id"] == idp.entity_id
+    assert settings["idp_sso_url"] == idp.sso_url
+
+
+def test_idp_metadata_with_dtd_rejected(logged_in: ApiClient) -> None:
+    xml = (
+        '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">'
+        "&x;</md:EntityDescriptor>"
+    )
+    body = {
+        "name": "Hostile",
+        "protocol": "saml",
+        "settings": {"idp_metadata_xml": xml},
+    }
+
+    response = logged_in.send("POST", "/api/v1/sso/connections/", body)
+
+    assert_error(response, 400, "validation_error")
 
 
 def test_comment_in_name_id(client: ApiClient, connection: SsoConnection) -> None:

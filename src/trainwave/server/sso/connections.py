@@ -55,10 +55,53 @@ def check_settings(protocol: str, raw: dict[str, Any]) -> dict[str, Any]:
     if protocol == OIDC:
         check_url("settings.issuer", settings["issuer"])
     elif protocol == SAML:
+        settings = read_idp_metadata(settings)
         check_url("settings.idp_sso_url", settings["idp_sso_url"])
         check_certificate(settings["idp_x509_cert"])
     else:
         check_ldap_transport(settings)
+    return settings
+
+
+def read_idp_metadata(settings: dict[str, Any]) -> dict[str, Any]:
+    """Fill the idp_* settings from IdP metadata given as XML or a URL.
+
+    The metadata is read once, here; the stored settings keep only the
+    values taken from it, so a later change at the URL changes nothing.
+    """
+    from trainwave.server.sso.fetch import FetchFailed, fetch_text
+
+    xml = settings.pop("idp_metadata_xml", "")
+    url = settings.pop("idp_metadata_url", "")
+    if url and not xml:
+        check_url("settings.idp_metadata_url", url)
+        try:
+            xml = fetch_text(url)
+        except FetchFailed:
+            raise invalid(
+                "settings.idp_metadata_url", "The IdP metadata could not be fetched."
+            ) from None
+    if xml:
+        from onelogin.saml2.idp_metadata_parser import (
+            OneLogin_Saml2_IdPMetadataParser,
+        )
+
+        try:
+            parsed = OneLogin_Saml2_IdPMetadataParser.parse(xml).get("idp", {})
+        except Exception:
+            # defusedxml and lxml raise many types for hostile or broken XML.
+            raise invalid(
+                "settings.idp_metadata_xml", "The IdP metadata is not valid XML."
+            ) from None
+        settings["idp_entity_id"] = parsed.get("entityId", "")
+        settings["idp_sso_url"] = parsed.get("singleSignOnService", {}).get("url", "")
+        settings["idp_x509_cert"] = parsed.get("x509cert", "")
+    for name in ("idp_entity_id", "idp_sso_url", "idp_x509_cert"):
+        if not settings.get(name):
+            raise invalid(
+                f"settings.{name}",
+                f"{name} is missing: enter it, or give the IdP metadata.",
+            )
     return settings
 
 

@@ -105,6 +105,7 @@ def authn_request_url(
     )
     url = auth.login()
     request_id = auth.get_last_request_id()
+    SamlRequest.objects.filter(expires_at__lt=clock.now()).delete()
     SamlRequest.objects.create(
         request_id=request_id,
         connection=connection,

@@ -24,9 +24,13 @@ class OidcSettings(Schema):
 
 
 class SamlSettings(Schema):
-    idp_entity_id: str = Field(max_length=500)
-    idp_sso_url: str = Field(max_length=1000)
-    idp_x509_cert: str = Field(max_length=20000)
+    # Either the three idp_* values, or the IdP's metadata (as XML or an
+    # https URL fetched once, when the connection is saved) to read them from.
+    idp_metadata_xml: str = Field(default="", max_length=200_000)
+    idp_metadata_url: str = Field(default="", max_length=1000)
+    idp_entity_id: str = Field(default="", max_length=500)
+    idp_sso_url: str = Field(default="", max_length=1000)
+    idp_x509_cert: str = Field(default="", max_length=20000)
     email_attribute: str = "urn:oid:0.9.2342.19200300.100.1.3"
     name_attribute: str = "urn:oid:2.16.840.1.113730.3.1.241"
     groups_attribute: str = "groups"
