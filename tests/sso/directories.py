@@ -193,7 +193,7 @@ class SambaDc:
     Only the LDAP service runs. Samba 4.17 cannot move its LDAP ports (389
     and 636) and only binds addresses of real interfaces, so the DC listens on
     127.0.0.1:389; ``port_in_use`` lets a test skip when another program
-    already holds that port. It runs as root, like any Samba DC.
+    already listens on that port. It runs as root, like any Samba DC.
     """
 
     def __init__(self, directory: Path) -> None:

@@ -1,7 +1,7 @@
 """A real SAML 2.0 IdP for the tests: pysaml2 behind a small WSGI app.
 
 Routes: ``/metadata``; ``/sso/redirect`` (HTTP-Redirect binding), which shows
-a login form; ``/sso/login``, which checks the password and answers with the
+a login form; ``/sso/login``, which checks the password and responds with the
 auto-submitting HTTP-POST form that carries the signed response. Responses
 and assertions are signed with RSA-SHA256 and SHA-256 digests.
 """

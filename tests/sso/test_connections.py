@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from tests.conftest import Account, ApiClient, assert_error, data_of
+from trainwave.server.config import get_config
+from trainwave.server.sso import connections
 from trainwave.server.sso.models import SsoConnection
 from trainwave.server.sso.secrets import SecretsUnreadable, seal, unseal
 
@@ -220,3 +223,37 @@ def test_owner_without_break_glass_blocked(owner: Account) -> None:
     )
 
     assert_error(response, 403, "sso_required")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1/",
+        "https://169.254.169.254/latest/",
+        "https://10.0.0.5/",
+        "https://[::1]/",
+    ],
+    ids=["loopback", "metadata-service", "private", "ipv6-loopback"],
+)
+def test_internal_issuer_rejected_in_production(
+    logged_in: ApiClient, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    production = dataclasses.replace(get_config(), production=True)
+    monkeypatch.setattr(connections, "get_config", lambda: production)
+    settings = {"issuer": url, "client_id": "x"}
+
+    response = logged_in.send("POST", CONNECTIONS, oidc_body(settings=settings))
+
+    assert_error(response, 400, "validation_error")
+
+
+def test_http_issuer_rejected_in_production(
+    logged_in: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    production = dataclasses.replace(get_config(), production=True)
+    monkeypatch.setattr(connections, "get_config", lambda: production)
+    settings = {"issuer": "http://idp.corp.example", "client_id": "x"}
+
+    response = logged_in.send("POST", CONNECTIONS, oidc_body(settings=settings))
+
+    assert_error(response, 400, "validation_error")

@@ -388,7 +388,7 @@ def test_comment_in_name_id(client: ApiClient, connection: SsoConnection) -> Non
     sign_in(victim, "alice")
     fields = idp_response(client, "mallory")
     raw = base64.b64decode(fields["SAMLResponse"]).decode()
-    # Exclusive canonicalization drops comments, so the signature still holds.
+    # Exclusive canonicalization drops comments, so the signature stays valid.
     tampered = raw.replace(
         "alice@corp.example.evil.example</",
         "alice@corp.example<!---->.evil.example</",

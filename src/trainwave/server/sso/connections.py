@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -112,9 +113,32 @@ def check_url(field: str, url: str) -> None:
     a ``file:`` or other scheme must never get as far as a request.
     """
     parts = urlsplit(url)
-    allowed = ("https",) if get_config().production else ("https", "http")
+    production = get_config().production
+    allowed = ("https",) if production else ("https", "http")
     if parts.scheme not in allowed or not parts.hostname:
         raise invalid(field, f"Use an {' or '.join(allowed)} URL with a host name.")
+    if production and is_internal_address(parts.hostname):
+        raise invalid(
+            field, "The URL points at a loopback, private or link-local address."
+        )
+
+
+def is_internal_address(host: str) -> bool:
+    """Whether ``host`` is an IP literal the server should never fetch from.
+
+    NOTE: host names are not resolved here, so a name that resolves to an
+    internal address still passes; block those at the egress proxy.
+    """
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_unspecified
+    )
 
 
 def check_certificate(pem: str) -> None:

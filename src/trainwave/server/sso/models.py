@@ -22,8 +22,8 @@ def new_connection_id() -> str:
 class SsoConnection(models.Model):
     """An organization's link to one identity provider.
 
-    ``settings`` holds the provider's public settings (issuer, URLs, search
-    bases); ``encrypted_secrets`` holds client secrets and bind passwords,
+    ``settings`` contains the provider's public settings (issuer, URLs, search
+    bases); ``encrypted_secrets`` contains client secrets and bind passwords,
     sealed by ``sso.secrets`` and never returned by the API.
     """
 
@@ -97,7 +97,7 @@ class SamlRequest(models.Model):
     """An AuthnRequest we sent, waiting for its response (InResponseTo).
 
     The assertion consumer service fills ``result`` after validation; the
-    browser that started the login (which holds ``request_id`` in its
+    browser that started the login (which keeps ``request_id`` in its
     session) then finishes it and deletes the row, so each is used once.
     """
 

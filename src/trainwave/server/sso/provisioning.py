@@ -2,8 +2,10 @@
 
 Users are found by (issuer, subject) only. An email alone never links an IdP
 identity to an existing account, because another IdP (or a careless one)
-could assert any email: a first sign-in whose email already belongs to an
-account is rejected until an admin links the two.
+could assert any email. So a first sign-in whose email already belongs to an
+account is rejected.
+NOTE: there is no way yet for an owner to link an existing account to an IdP
+identity; such people must keep signing in with their password.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ SHA-1 signatures and digests, and parses with defusedxml. This module adds
 the parts it leaves to the application: each AuthnRequest ID is accepted
 once, each assertion ID is accepted once until it expires (replay cache),
 unsolicited (IdP-initiated) responses are rejected, and the result only
-completes a sign-in in the browser whose session holds the request ID.
+completes a sign-in in the browser whose session contains the request ID.
 """
 
 from __future__ import annotations

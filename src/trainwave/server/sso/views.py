@@ -1,7 +1,7 @@
 """Browser endpoints of the SSO protocols, under ``/auth/sso/``.
 
-These are plain Django views because they answer browsers with redirects and
-pages. A client that asks for JSON (``Accept: application/json``) gets the
+These are plain Django views because they respond to browsers with redirects
+and pages. A client that asks for JSON (``Accept: application/json``) gets the
 usual error envelope instead of a page.
 """
 
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from trainwave.server.audit.events import record_event
 from trainwave.server.errors import ApiError, NotFound, SsoLoginFailed, error_response
+from trainwave.server.ratelimits.login import check_login_allowed, record_login_failure
 from trainwave.server.sso import ldap, oidc, saml
 from trainwave.server.sso.connections import connection_for_email
 from trainwave.server.sso.models import LDAP, OIDC, SAML, SsoConnection
@@ -140,7 +141,7 @@ def saml_metadata(request: HttpRequest, connection_id: str) -> HttpResponse:
 
 # The IdP posts the response from its own site, so no CSRF token can be
 # present. The response is authenticated by its signature instead, and it
-# only completes a sign-in in the browser whose session holds the request ID.
+# only completes a sign-in in the browser whose session contains the request ID.
 @csrf_exempt
 @require_POST
 @sso_view
@@ -166,12 +167,16 @@ def ldap_login(request: HttpRequest, connection_id: str) -> HttpResponse:
     connection = enabled_connection(connection_id, LDAP)
     if request.method == "GET":
         return render(request, "sso/ldap_login.html", {"connection": connection})
-    idp_user = ldap.authenticate(
-        request,
-        connection,
-        request.POST.get("username", ""),
-        request.POST.get("password", ""),
-    )
+    username = request.POST.get("username", "")
+    # Directory passwords get the same throttling as password login.
+    check_login_allowed(request, username)
+    try:
+        idp_user = ldap.authenticate(
+            request, connection, username, request.POST.get("password", "")
+        )
+    except SsoLoginFailed:
+        record_login_failure(request, username)
+        raise
     pending = pop_pending(request)
     complete_login(request, connection, idp_user)
     next_path = (
