@@ -35,6 +35,11 @@ ACCOUNTS = {
     "carol": {"email": "carol@corp.example", "groups": ["sales"]},
     "taken": {"email": "owner@corp.example", "groups": ["ml-users"]},
     "outsider": {"email": "eve@evil.example", "groups": ["ml-users"]},
+    "unverified": {
+        "email": "unverified@corp.example",
+        "email_verified": False,
+        "groups": ["ml-users"],
+    },
 }
 
 
@@ -176,6 +181,32 @@ def test_existing_email_not_linked(
     assert response.status_code == 403
     assert not SsoIdentity.objects.filter(user=existing.user).exists()
     assert not has_session(client)
+
+
+def test_unverified_email_rejected(
+    client: ApiClient, connection: SsoConnection
+) -> None:
+    response = sign_in(client, "unverified")
+
+    assert response.status_code == 403
+    assert not User.objects.filter(email="unverified@corp.example").exists()
+
+
+def test_same_subject_other_issuer(
+    client: ApiClient, connection: SsoConnection, make_account: Any
+) -> None:
+    other = make_account("someone@corp.example")
+    SsoIdentity.objects.create(
+        connection=connection,
+        issuer="https://other-idp.example",
+        subject="bob",
+        user=other.user,
+    )
+
+    sign_in(client, "bob")
+
+    session = data_of(client.get("/auth/v1/session/"))
+    assert session["user"]["email"] == "bob@corp.example"
 
 
 def test_changed_state_rejected(client: ApiClient, connection: SsoConnection) -> None:
