@@ -18,12 +18,16 @@ from trainwave.server.accounts.services import create_account
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(autouse=True, scope="session")
-def manual_usage_flush() -> None:
-    """Keep the usage flusher thread off: tests flush when they mean to."""
+@pytest.fixture(autouse=True)
+def fresh_key_state() -> None:
+    """Start each test with an empty verification cache and usage buffer,
+    and the usage flusher thread off: tests flush when they mean to."""
+    from trainwave.server.apikeys.cache import verification_cache
     from trainwave.server.apikeys.usage import usage_recorder
 
+    verification_cache.clear()
     usage_recorder.autoflush = False
+    usage_recorder.memory.take()
 
 
 def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
@@ -196,3 +200,21 @@ def redis_backend(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.delenv("REDIS_URL")
     config.get_config.cache_clear()
     redis_client.get_redis.cache_clear()
+
+
+@pytest.fixture
+def issue(owner: Account) -> Callable[..., dict[str, Any]]:
+    """Create a key through the API as the owner, in a session of its own."""
+    session = ApiClient()
+    session.login_as(owner)
+
+    def create(name: str = "ci", **fields: Any) -> dict[str, Any]:
+        body = {"name": name, **fields}
+        return data_of(session.send("POST", "/api/v1/auth/keys/", body), 201)
+
+    return create
+
+
+def with_key(secret: str, **headers: Any) -> dict[str, Any]:
+    """Return test-client keyword arguments that send ``secret`` as X-API-KEY."""
+    return {"HTTP_X_API_KEY": secret, **headers}

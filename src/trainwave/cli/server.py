@@ -68,6 +68,16 @@ def serve(
     workers: Annotated[
         int, typer.Option(help="Worker processes; more than 1 needs REDIS_URL.", min=1)
     ] = 1,
+    threads: Annotated[
+        int,
+        typer.Option(
+            help="Request threads per worker. Each holds at most one database "
+            "connection, so workers x threads x hosts must stay below the "
+            "database's connection limit.",
+            min=1,
+            max=256,
+        ),
+    ] = 8,
 ) -> None:
     """Apply migrations, then serve the API and dashboard until SIGINT or SIGTERM."""
     if context.invoked_subcommand is not None:
@@ -92,10 +102,10 @@ def serve(
             "No account exists yet. Create the first owner with: "
             "wave server create-owner --email you@example.com"
         )
-    run_granian(host, port, workers)
+    run_granian(host, port, workers, threads)
 
 
-def run_granian(host: str, port: int, workers: int) -> None:
+def run_granian(host: str, port: int, workers: int, threads: int) -> None:
     from granian.constants import Interfaces
     from granian.server import Server
 
@@ -110,6 +120,10 @@ def run_granian(host: str, port: int, workers: int) -> None:
         port=port,
         interface=Interfaces.WSGI,
         workers=workers,
+        # Granian's WSGI default is hundreds of threads per worker, each of
+        # which would keep its own database connection open.
+        blocking_threads=threads,
+        backpressure=threads,
         log_enabled=False,
         static_path_route=["/static"],
         static_path_mount=[static_dir],

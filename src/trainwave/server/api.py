@@ -201,6 +201,7 @@ def security_fields(exc: ApiError) -> dict[str, Any]:
 def install_routers(api: NinjaAPI) -> None:
     from trainwave.server.accounts.api import auth_router, session_router
     from trainwave.server.accounts.members_api import members_router
+    from trainwave.server.accounts.organization_api import organization_router
     from trainwave.server.apikeys.api import keys_router
     from trainwave.server.audit.api import audit_router
     from trainwave.server.jobs.api import jobs_router
@@ -211,6 +212,7 @@ def install_routers(api: NinjaAPI) -> None:
     api.add_router("/api/v1/auth/keys/", keys_router)
     api.add_router("/api/v1/jobs/", jobs_router)
     api.add_router("/api/v1/members/", members_router)
+    api.add_router("/api/v1/organization/", organization_router)
     api.add_router("/api/v1/audit-events/", audit_router)
     api.add_router("/api/v1/sso/connections/", connections_router)
     api.add_router("/auth/v1/sso/", discover_router)

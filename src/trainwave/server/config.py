@@ -61,6 +61,7 @@ class Config:
     log_level: str
     log_format: str
     usage_flush_seconds: float
+    db_statement_timeout_ms: int
 
     @property
     def embedded(self) -> bool:
@@ -266,6 +267,7 @@ def build_config() -> Config:
         api_docs=env_bool("TRAINWAVE_API_DOCS", not production),
         log_level=os.environ.get("TRAINWAVE_LOG_LEVEL", "INFO").upper(),
         usage_flush_seconds=env_float("TRAINWAVE_USAGE_FLUSH_SECONDS", 5.0),
+        db_statement_timeout_ms=env_int("TRAINWAVE_DB_STATEMENT_TIMEOUT_MS", 5000),
         log_format=os.environ.get(
             "TRAINWAVE_LOG_FORMAT", "json" if production else "text"
         ).lower(),

@@ -63,7 +63,14 @@ TEMPLATES = [
 def database_settings() -> dict[str, Any]:
     db = CONFIG.database
     if db.is_postgresql:
-        options: dict[str, Any] = {"connect_timeout": 5, **db.options}
+        # A query that waits longer than the statement timeout (a lock, an
+        # overloaded server) fails and becomes a 503 instead of holding a
+        # worker; the connect timeout does the same for an unreachable server.
+        options: dict[str, Any] = {
+            "connect_timeout": 5,
+            "options": f"-c statement_timeout={CONFIG.db_statement_timeout_ms}",
+            **db.options,
+        }
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": db.name,

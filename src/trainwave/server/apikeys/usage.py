@@ -231,7 +231,11 @@ class UsageRecorder:
         try:
             write_counts(counts, last_used)
         except DatabaseError as error:
-            logger.error("usage flush failed, will retry: %s", type(error).__name__)
+            logger.error(
+                "usage flush failed, will retry: %s: %s",
+                type(error).__name__,
+                str(error).strip()[:200],
+            )
             try:
                 buffer.give_back(counts, last_used)
             except Exception:

@@ -26,6 +26,7 @@ ACTIONS = frozenset(
         "member.role_changed",
         "member.added",
         "member.removed",
+        "organization.updated",
         "api_key.created",
         "api_key.updated",
         "api_key.rotated",
