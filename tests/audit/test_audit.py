@@ -91,3 +91,22 @@ def test_role_change_recorded(logged_in: ApiClient, owner, add_member) -> None:
     event = AuditEvent.objects.get(action="member.role_changed")
     assert event.data == {"previous_role": "member", "role": "viewer"}
     assert event.target_id == member.user.pk
+
+
+@pytest.mark.parametrize(
+    "since",
+    ["1010-07-11T14:14:57+18:21", "2026-01-01T00:00:00-23:59"],
+    ids=["ancient-large-offset", "negative-large-offset"],
+)
+def test_filter_with_large_utc_offset(logged_in: ApiClient, since: str) -> None:
+    response = logged_in.get("/api/v1/audit-events/", {"since": since})
+
+    assert response.status_code == 200
+
+
+def test_filter_date_out_of_range(logged_in: ApiClient) -> None:
+    response = logged_in.get(
+        "/api/v1/audit-events/", {"since": "0001-01-01T00:00:00+05:00"}
+    )
+
+    assert_error(response, 400, "validation_error")

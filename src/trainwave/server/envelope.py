@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from ninja import Schema
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 T = TypeVar("T")
 
@@ -98,4 +98,20 @@ def require_iso_text(value: Any) -> Any:
     raise ValueError("expected an ISO 8601 date-time such as 2026-01-31T12:00:00Z")
 
 
-IsoDatetime = Annotated[datetime, BeforeValidator(require_iso_text)]
+def to_utc(value: datetime) -> datetime:
+    """Express a date-time in UTC; a naive one is taken to be UTC.
+
+    PostgreSQL rejects UTC offsets beyond 15:59, which ISO 8601 text may
+    carry, so filters are compared in UTC.
+    """
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("date-time out of range") from None
+
+
+IsoDatetime = Annotated[
+    datetime, BeforeValidator(require_iso_text), AfterValidator(to_utc)
+]
