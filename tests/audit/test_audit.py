@@ -98,3 +98,22 @@ def test_login_appears_in_organization_log(logged_in: ApiClient, owner) -> None:
 
     assert len(events) == 1
     assert events[0]["actor_user_id"] == owner.user.pk
+
+
+@pytest.mark.parametrize(
+    "since",
+    ["2026-01-01T00:00:00+18:21", "2026-01-01T00:00:00-23:59"],
+    ids=["large-offset", "negative-large-offset"],
+)
+def test_filter_with_large_utc_offset(logged_in: ApiClient, since: str) -> None:
+    response = logged_in.get("/api/v1/audit-events/", {"since": since})
+
+    assert response.status_code == 200
+
+
+def test_filter_date_out_of_range(logged_in: ApiClient) -> None:
+    response = logged_in.get(
+        "/api/v1/audit-events/", {"since": "0001-01-01T00:00:00+05:00"}
+    )
+
+    assert_error(response, 400, "validation_error")

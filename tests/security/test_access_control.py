@@ -16,6 +16,7 @@ PUBLIC_ROUTES = {
     ("GET", "/auth/csrf/"),
     ("POST", "/auth/v1/login/"),
     ("POST", "/auth/v1/signup/"),
+    ("POST", "/auth/v1/sso/discover/"),
 }
 
 # Every authenticated operation and the permission it needs.
@@ -39,6 +40,11 @@ ROUTE_PERMISSIONS = [
     ("GET", "/api/v1/audit-events/", "audit:read"),
     ("GET", "/api/v1/organization/", "members:read"),
     ("PATCH", "/api/v1/organization/", "org:admin"),
+    ("GET", "/api/v1/sso/connections/", "sso:read"),
+    ("POST", "/api/v1/sso/connections/", "org:admin"),
+    ("GET", "/api/v1/sso/connections/{connection}/", "sso:read"),
+    ("PATCH", "/api/v1/sso/connections/{connection}/", "org:admin"),
+    ("DELETE", "/api/v1/sso/connections/{connection}/", "org:admin"),
 ]
 
 BODIES = {
@@ -49,6 +55,12 @@ BODIES = {
     ("POST", "/api/v1/members/"): {"email": "nobody@example.com", "role": "viewer"},
     ("PATCH", "/api/v1/members/{user}/"): {"role": "viewer"},
     ("PATCH", "/api/v1/organization/"): {"name": "renamed"},
+    ("POST", "/api/v1/sso/connections/"): {
+        "name": "idp",
+        "protocol": "oidc",
+        "settings": {"issuer": "https://idp.example", "client_id": "c"},
+    },
+    ("PATCH", "/api/v1/sso/connections/{connection}/"): {"name": "renamed"},
 }
 
 
@@ -82,7 +94,8 @@ def test_every_route_is_in_the_permission_matrix(client: ApiClient) -> None:
             m,
             p.replace("{job}", "{job_id}")
             .replace("{key}", "{key_id}")
-            .replace("{user}", "{user_id}"),
+            .replace("{user}", "{user_id}")
+            .replace("{connection}", "{connection_id}"),
         )
         for m, p, _ in ROUTE_PERMISSIONS
     }
@@ -99,7 +112,7 @@ def test_every_route_is_in_the_permission_matrix(client: ApiClient) -> None:
 def test_anonymous_call_is_401(
     client: ApiClient, method: str, path: str, permission: str
 ) -> None:
-    url = path.format(job="job_x", key="key_x", user="usr_x")
+    url = path.format(job="job_x", key="key_x", user="usr_x", connection="sso_x")
 
     response = client.generic(method, url, "{}", content_type="application/json")
 
@@ -118,7 +131,9 @@ def test_key_without_permission_is_403(
     key = issue("almost", permissions=others)
     target = issue("target")
     member = add_member(owner.organization, "member")
-    url = path.format(job="job_x", key=target["id"], user=member.user.pk)
+    url = path.format(
+        job="job_x", key=target["id"], user=member.user.pk, connection="sso_x"
+    )
     body = BODIES.get((method, path))
 
     response = client.generic(

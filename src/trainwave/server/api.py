@@ -210,6 +210,7 @@ def install_routers(api: NinjaAPI) -> None:
     from trainwave.server.apikeys.api import keys_router
     from trainwave.server.audit.api import audit_router
     from trainwave.server.jobs.api import jobs_router
+    from trainwave.server.sso.api import connections_router, discover_router
 
     api.add_router("/auth/", session_router)
     api.add_router("/api/v1/auth/", auth_router)
@@ -218,3 +219,5 @@ def install_routers(api: NinjaAPI) -> None:
     api.add_router("/api/v1/members/", members_router)
     api.add_router("/api/v1/organization/", organization_router)
     api.add_router("/api/v1/audit-events/", audit_router)
+    api.add_router("/api/v1/sso/connections/", connections_router)
+    api.add_router("/auth/v1/sso/", discover_router)

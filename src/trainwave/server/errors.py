@@ -123,6 +123,23 @@ class Forbidden(ApiError):
     message = "You may not perform this request."
 
 
+class SsoRequired(ApiError):
+    status = 403
+    code = "sso_required"
+    message = (
+        "Your organization requires single sign-on: sign in through your "
+        "identity provider instead of with a password."
+    )
+
+
+class SsoLoginFailed(ApiError):
+    """An SSO sign-in was rejected; the message says why, without secrets."""
+
+    status = 403
+    code = "sso_login_failed"
+    message = "Single sign-on failed."
+
+
 class NotFound(ApiError):
     status = 404
     code = "not_found"

@@ -37,6 +37,10 @@ REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 QUERY_HEADERS = ("X-Organization", "Idempotency-Key")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON_TYPES = frozenset({"application/json"})
+# Browser endpoints of the SSO protocols take HTML form posts (a SAML
+# response, the directory sign-in form); Django's CSRF middleware or the
+# protocol's own checks guard them instead.
+FORM_PREFIXES = ("/auth/sso/",)
 
 GetResponse = Callable[[HttpRequest], HttpResponse]
 
@@ -78,7 +82,11 @@ class RequestContextMiddleware:
             request.META.pop("HTTP_X_FORWARDED_PROTO", None)
         response = self.get_response(request)
         if is_api_path(request.path):
-            if response.status_code >= 400 and not is_envelope(response):
+            if (
+                response.status_code >= 400
+                and not is_envelope(response)
+                and not request.path.startswith(FORM_PREFIXES)
+            ):
                 response = self.rebuild(request, response)
             response.headers.setdefault("Cache-Control", "no-store")
         response["X-Request-ID"] = request.request_id  # type: ignore[attr-defined]
@@ -170,7 +178,8 @@ class ApiContentMiddleware:
                     request,
                     ValidationFailed("The URL or a header contains a NUL character."),
                 )
-            if request.method in BODY_METHODS:
+            is_form = request.path.startswith(FORM_PREFIXES)
+            if request.method in BODY_METHODS and not is_form:
                 rejection = self.check(request)
                 if rejection is not None:
                     return rejection

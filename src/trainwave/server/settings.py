@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "trainwave.server.apikeys",
     "trainwave.server.jobs",
     "trainwave.server.dashboard",
+    "trainwave.server.sso",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     # Before the API: ninja answers the site root itself otherwise.
     path("", include("trainwave.server.dashboard.urls")),
+    path("auth/sso/", include("trainwave.server.sso.urls")),
     path("", api.urls),
 ]
 

@@ -26,6 +26,7 @@ from trainwave.server.auth import SessionScheme, principal_of
 from trainwave.server.config import get_config
 from trainwave.server.envelope import Envelope, ok, responses
 from trainwave.server.errors import InvalidCredentials, SignupClosed, ValidationFailed
+from trainwave.server.sso.policy import check_password_login_allowed
 
 session_router = Router(tags=["sessions"])
 auth_router = Router(tags=["auth"])
@@ -85,6 +86,7 @@ def login_view(request: HttpRequest, payload: schemas.LoginIn) -> dict[str, Any]
         )
         raise InvalidCredentials()
     assert isinstance(user, User)
+    check_password_login_allowed(user)
     # Flushing first makes every login start a new session, even a repeat
     # login of the same user; login() then rotates the CSRF token. A session id
     # or token planted before login is worthless afterwards.

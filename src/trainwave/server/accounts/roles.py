@@ -20,6 +20,7 @@ PERMISSIONS: dict[str, str] = {
     "members:read": "List the organization's members.",
     "members:write": "Invite members, change their roles and remove them.",
     "audit:read": "Read the organization's audit events.",
+    "sso:read": "Read the organization's SSO connections (never their secrets).",
     "org:admin": "Change organization settings, SSO and key policy.",
 }
 

@@ -35,6 +35,13 @@ ACTIONS = frozenset(
         "api_key.revoked_used",
         "job.created",
         "job.cancelled",
+        "sso.connection_created",
+        "sso.connection_updated",
+        "sso.connection_deleted",
+        "sso.login",
+        "sso.login_failed",
+        "sso.member_provisioned",
+        "sso.member_deprovisioned",
     }
 )
 
