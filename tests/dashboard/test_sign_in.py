@@ -144,3 +144,35 @@ def test_sign_out_needs_post(signed_in: PageClient) -> None:
 
     assert response.status_code == 405
     assert signed_in.get("/settings/api-keys/").status_code == 200
+
+
+def test_no_sso_link_without_connections(pages: PageClient, owner: Account) -> None:
+    assert "Sign in with SSO" not in text_of(pages.get("/sign-in/"))
+
+
+def test_sso_link_leads_to_email_step(pages: PageClient, owner: Account) -> None:
+    from trainwave.server.sso.models import SsoConnection
+
+    SsoConnection.objects.create(
+        organization=owner.organization,
+        name="Okta",
+        protocol="oidc",
+        default_role="member",
+    )
+
+    sign_in = text_of(pages.get("/sign-in/"))
+    step = pages.get("/sign-in/sso/?next=/settings/audit-log/")
+
+    assert "Sign in with SSO" in sign_in
+    assert 'action="/auth/sso/start/"' in text_of(step)
+    assert 'value="/settings/audit-log/"' in text_of(step)
+    assert (
+        step["Cache-Control"].startswith("no-cache")
+        or "no-store" in step["Cache-Control"]
+    )
+
+
+def test_sso_step_drops_foreign_next(pages: PageClient, owner: Account) -> None:
+    step = text_of(pages.get("/sign-in/sso/?next=https://evil.example/"))
+
+    assert "evil.example" not in step

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -87,7 +89,12 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     response = render(
         request,
         "dashboard/sign_in.html",
-        {"form": form, "next": next_url, "flash": pop_flash(request)},
+        {
+            "form": form,
+            "next": next_url,
+            "flash": pop_flash(request),
+            "sso_sign_in_url": sso_sign_in_url(next_url),
+        },
         status=status,
     )
     for name, value in headers.items():
@@ -139,3 +146,25 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
     request.session[ACTIVE_ORGANIZATION] = membership.organization_id
     flash(request, f"You are now working in {membership.organization.name}.", "info")
     return HttpResponseRedirect(reverse("dashboard:keys"))
+
+
+def sso_sign_in_url(next_url: str) -> str | None:
+    """Return the link to the SSO step, or None while no connection exists."""
+    from trainwave.server.sso.models import SsoConnection
+
+    if not SsoConnection.objects.filter(enabled=True).exists():
+        return None
+    return f"{reverse('dashboard:sso_sign_in')}?{urlencode({'next': next_url})}"
+
+
+@require_http_methods(["GET"])
+def sso_sign_in(request: HttpRequest) -> HttpResponse:
+    """Ask for the work email; its domain picks the organization's IdP.
+
+    The form sends the browser to ``/auth/sso/start/``, which finds the SSO
+    connection that covers the domain and redirects to the identity provider.
+    """
+    next_url = safe_next(request, request.GET.get("next"), reverse("dashboard:keys"))
+    response = render(request, "dashboard/sso_sign_in.html", {"next": next_url})
+    add_never_cache_headers(response)
+    return response

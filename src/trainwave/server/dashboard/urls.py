@@ -16,6 +16,7 @@ app_name = "dashboard"
 urlpatterns = [
     path("", session_views.start, name="start"),
     path("sign-in/", session_views.sign_in, name="sign_in"),
+    path("sign-in/sso/", session_views.sso_sign_in, name="sso_sign_in"),
     path("sign-out/", session_views.sign_out, name="sign_out"),
     path(
         "organization/",
