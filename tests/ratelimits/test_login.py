@@ -140,3 +140,13 @@ def test_login_response_headers(client: ApiClient, owner: Account) -> None:
 
     assert response["RateLimit-Limit"] == "5"
     assert response["RateLimit-Remaining"] == "4"
+
+
+def test_lookalike_spellings_share_account_limit() -> None:
+    from trainwave.server.ratelimits.login import account_digest
+
+    plain = account_digest("bob@other.com")
+
+    assert account_digest("ｂob@other.com") == plain
+    assert account_digest(" BOB@Other.com ") == plain
+    assert account_digest("ｂｏｂ@ｏｔｈｅｒ.ｃｏｍ") == plain

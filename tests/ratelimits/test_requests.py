@@ -159,7 +159,12 @@ def test_ipv6_limited_per_64(client: ApiClient, configure: Callable[..., None]) 
 def test_public_routes_found() -> None:
     from trainwave.server.ratelimits.middleware import public_routes
 
-    assert public_routes() == {"auth/csrf/", "auth/v1/login/", "auth/v1/signup/"}
+    assert public_routes() == {
+        "auth/csrf/",
+        "auth/v1/login/",
+        "auth/v1/signup/",
+        "auth/v1/sso/discover/",
+    }
 
 
 def test_dummy_key_header_still_limited(

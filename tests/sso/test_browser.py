@@ -104,7 +104,7 @@ def test_oidc_browser_login(
         page.fill("input[name=password]", "any-password")
         page.click("button[type=submit]")
         page.click("button[type=submit]")
-        page.wait_for_url(f"{server.url}/")
+        page.wait_for_url(f"{server.url}/settings/api-keys/")
 
         session = session_of(page, server)
     finally:
@@ -153,7 +153,7 @@ def test_saml_browser_login(server: LiveServer, browser: Any, tmp_path: Path) ->
         page.fill("input[name=username]", "erin")
         page.fill("input[name=password]", "erin-idp-password")
         page.click("button[type=submit]")
-        page.wait_for_url(f"{server.url}/")
+        page.wait_for_url(f"{server.url}/settings/api-keys/")
 
         session = session_of(page, server)
     finally:
@@ -193,7 +193,7 @@ def test_ldap_browser_login(server: LiveServer, browser: Any, tmp_path: Path) ->
             page.fill("input[name=username]", "carol")
             page.fill("input[name=password]", "carol-password")
             page.click("button[type=submit]")
-            page.wait_for_url(f"{server.url}/")
+            page.wait_for_url(f"{server.url}/settings/api-keys/")
 
             session = session_of(page, server)
         finally:

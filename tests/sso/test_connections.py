@@ -257,3 +257,22 @@ def test_http_issuer_rejected_in_production(
     response = logged_in.send("POST", CONNECTIONS, oidc_body(settings=settings))
 
     assert_error(response, 400, "validation_error")
+
+
+def test_require_sso_needs_break_glass(logged_in: ApiClient) -> None:
+    response = logged_in.send("POST", CONNECTIONS, oidc_body(require_sso=True))
+
+    error = assert_error(response, 400, "validation_error")
+    assert error["details"][0]["field"] == "break_glass_user_id"
+    assert not SsoConnection.objects.exists()
+
+
+def test_require_sso_patch_needs_break_glass(
+    logged_in: ApiClient, connection: dict[str, Any]
+) -> None:
+    response = logged_in.send(
+        "PATCH", f"{CONNECTIONS}{connection['id']}/", {"require_sso": True}
+    )
+
+    assert_error(response, 400, "validation_error")
+    assert SsoConnection.objects.get(id=connection["id"]).require_sso is False

@@ -32,7 +32,11 @@ from trainwave.server.ratelimits.limiter import Decision, limiter
 
 
 def account_digest(email: str) -> str:
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    """Return the limiter's name for an account, from the same normal form
+    that login uses, so look-alike spellings of one email share its limits."""
+    from trainwave.server.accounts.models import normalize_email
+
+    return hashlib.sha256(normalize_email(email).encode()).hexdigest()[:32]
 
 
 def client_of(request: HttpRequest) -> str:

@@ -242,6 +242,23 @@ def set_domains(connection: SsoConnection, domains: list[str]) -> None:
         ) from None
 
 
+def check_require_sso(require_sso: bool, break_glass_user_id: str | None) -> None:
+    """Refuse to require SSO without a break-glass owner.
+
+    Otherwise the owner who turns it on loses password sign-in at once, and
+    an outage of the identity provider would lock every member out.
+    """
+    if require_sso and not break_glass_user_id:
+        message = (
+            "Requiring SSO needs a break-glass owner who keeps password sign-in: "
+            "set break_glass_user_id."
+        )
+        raise ValidationFailed(
+            message,
+            details=[{"field": "break_glass_user_id", "message": message, "type": "value"}],
+        )
+
+
 def create_connection(
     organization_id: str, payload: schemas.ConnectionIn
 ) -> SsoConnection:
@@ -250,6 +267,7 @@ def create_connection(
     check_secrets(payload.protocol, payload.secrets)
     check_group_roles(payload.group_roles)
     check_break_glass(organization_id, payload.break_glass_user_id)
+    check_require_sso(payload.require_sso, payload.break_glass_user_id)
     domains = check_domains(payload.email_domains)
     with transaction.atomic():
         connection = SsoConnection(
@@ -294,6 +312,7 @@ def update_connection(
         for name in ("name", "enabled", "default_role", "require_sso"):
             if fields.get(name) is not None:
                 setattr(connection, name, fields[name])
+        check_require_sso(connection.require_sso, connection.break_glass_user_id)
         connection.updated_at = clock.now()
         connection.save()
         if fields.get("email_domains") is not None:
