@@ -59,6 +59,7 @@ class CachedKey:
     grace_ends_at: datetime | None
     allowed_networks: tuple[str, ...]
     rate_limit_per_minute: int | None
+    environment: str = "live"
 
     def __repr__(self) -> str:
         return f"CachedKey({self.key_id})"

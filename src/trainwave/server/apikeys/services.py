@@ -7,6 +7,7 @@ keys the caller may not see, are a 404 exactly like keys that do not exist.
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -113,11 +114,20 @@ def issue_key(
     rate_limit_per_minute: int | None = None,
     owner_id: str | None = None,
 ) -> tuple[ApiKey, str]:
-    """Create a key owned by the caller; return it and its secret (shown once)."""
+    """Create a key owned by the caller; return it and its secret (shown once).
+
+    A key created with another key inherits that key's limits: see
+    ``inherit_key_limits``.
+    """
     granted = sorted(principal.permissions if permissions is None else set(permissions))
     check_grantable(principal, granted)
+    check_rate_limit_override(principal, rate_limit_per_minute)
     organization = Organization.objects.get(id=principal.organization_id)
     now = clock.now()
+    expires_at = resolve_expiry(organization, now, expires_at, expires_in_days)
+    expires_at, allowed_networks, rate_limit_per_minute = inherit_key_limits(
+        principal, environment, expires_at, allowed_networks, rate_limit_per_minute
+    )
     new = tokens.generate_key(environment)
     key = ApiKey.objects.create(
         digest=new.digest,
@@ -130,15 +140,111 @@ def issue_key(
         created_by_key_id=principal.key_id,
         permissions=granted,
         created_at=now,
-        expires_at=resolve_expiry(organization, now, expires_at, expires_in_days),
+        expires_at=expires_at,
         allowed_networks=allowed_networks or [],
         rate_limit_per_minute=rate_limit_per_minute,
     )
     return key, new.secret
 
 
+def is_within(networks: list[str], outer: tuple[str, ...]) -> bool:
+    """Return whether every network in ``networks`` lies inside one of ``outer``."""
+    parents = [ipaddress.ip_network(network, strict=False) for network in outer]
+    for network in networks:
+        child = ipaddress.ip_network(network, strict=False)
+        if not any(
+            child.version == parent.version and child.subnet_of(parent)  # type: ignore[arg-type]
+            for parent in parents
+        ):
+            return False
+    return True
+
+
+def inherit_key_limits(
+    principal: Principal,
+    environment: str,
+    expires_at: datetime | None,
+    allowed_networks: list[str] | None,
+    rate_limit: int | None,
+) -> tuple[datetime | None, list[str] | None, int | None]:
+    """Keep a key from creating a key with looser limits than its own.
+
+    Keys made in a session are unaffected. A key making a key passes on its
+    environment, expiry, allowed networks and rate limit: the new key may
+    narrow them, and asking for more is a 400. Omitted values are inherited.
+    """
+    if principal.key_id is None:
+        return expires_at, allowed_networks, rate_limit
+    parent_environment = principal.extra.get("key_environment")
+    if parent_environment and environment != parent_environment:
+        raise field_error(
+            "environment",
+            f"A {parent_environment} key can only create {parent_environment} keys.",
+        )
+    parent_expiry = principal.key_expires_at
+    if parent_expiry is not None:
+        if expires_at is None:
+            expires_at = parent_expiry
+        elif expires_at > parent_expiry:
+            raise field_error(
+                "expires_at", "A key cannot outlive the key that creates it."
+            )
+    parent_networks = tuple(principal.extra.get("key_allowed_networks") or ())
+    if parent_networks:
+        if not allowed_networks:
+            allowed_networks = list(parent_networks)
+        elif not is_within(allowed_networks, parent_networks):
+            raise field_error(
+                "allowed_networks",
+                "Allowed networks must lie inside those of the key making the request.",
+            )
+    parent_limit = principal.extra.get("key_rate_limit")
+    if parent_limit is not None:
+        if rate_limit is None:
+            rate_limit = parent_limit
+        elif rate_limit > parent_limit:
+            raise field_error(
+                "rate_limit_per_minute",
+                "A key cannot allow more requests than the key that creates it.",
+            )
+    return expires_at, allowed_networks, rate_limit
+
+
+def check_rate_limit_override(principal: Principal, rate_limit: int | None) -> None:
+    """Only ``org:admin`` may set a key's limit above the organization's."""
+    if rate_limit is None or principal.has("org:admin"):
+        return
+    organization = Organization.objects.filter(id=principal.organization_id).first()
+    ceiling = organization.key_rate_limit if organization else None
+    if ceiling is not None and rate_limit > ceiling:
+        raise PermissionDenied(
+            "org:admin",
+            f"Only an owner can set a key's rate limit above the organization's "
+            f"{ceiling} requests per minute.",
+        )
+
+
 def update_key(principal: Principal, key_id: str, changes: dict[str, Any]) -> ApiKey:
     key = get_key(principal, key_id)
+    parent_networks = tuple(principal.extra.get("key_allowed_networks") or ())
+    if "allowed_networks" in changes and parent_networks:
+        wanted = changes["allowed_networks"] or []
+        if not wanted or not is_within(wanted, parent_networks):
+            raise field_error(
+                "allowed_networks",
+                "Allowed networks must lie inside those of the key making the request.",
+            )
+    if "rate_limit_per_minute" in changes:
+        wanted_limit = changes["rate_limit_per_minute"]
+        check_rate_limit_override(principal, wanted_limit)
+        parent_limit = principal.extra.get("key_rate_limit")
+        if parent_limit is not None and (
+            wanted_limit is None or wanted_limit > parent_limit
+        ):
+            raise field_error(
+                "rate_limit_per_minute",
+                "A key cannot allow more requests than the key making the request.",
+            )
     if key.revoked_at is not None:
         raise Conflict("This API key is revoked and can no longer be changed.")
     fields = []

@@ -59,6 +59,7 @@ def load_key(digest: bytes) -> CachedKey | None:
             "grace_ends_at",
             "allowed_networks",
             "rate_limit_per_minute",
+            "environment",
             "organization__id",
             "organization__slug",
             "organization__name",
@@ -98,6 +99,7 @@ def load_key(digest: bytes) -> CachedKey | None:
         grace_ends_at=key.grace_ends_at,
         allowed_networks=tuple(key.allowed_networks or ()),
         rate_limit_per_minute=key.rate_limit_per_minute,
+        environment=key.environment,
     )
 
 
@@ -264,7 +266,14 @@ def authenticate_api_key(request: HttpRequest, presented: str) -> Principal:
         key_name=key.name,
         key_expires_at=key.expires_at,
         key_grace_ends_at=key.grace_ends_at,
-        extra={"organization_name": key.organization_name, "user_name": key.user_name},
+        extra={
+            "organization_name": key.organization_name,
+            "user_name": key.user_name,
+            # What a key may pass on to keys it creates or edits.
+            "key_environment": key.environment,
+            "key_allowed_networks": key.allowed_networks,
+            "key_rate_limit": key.rate_limit_per_minute,
+        },
     )
 
 

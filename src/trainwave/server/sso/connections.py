@@ -255,7 +255,9 @@ def check_require_sso(require_sso: bool, break_glass_user_id: str | None) -> Non
         )
         raise ValidationFailed(
             message,
-            details=[{"field": "break_glass_user_id", "message": message, "type": "value"}],
+            details=[
+                {"field": "break_glass_user_id", "message": message, "type": "value"}
+            ],
         )
 
 
