@@ -276,3 +276,29 @@ def test_require_sso_patch_needs_break_glass(
 
     assert_error(response, 400, "validation_error")
     assert SsoConnection.objects.get(id=connection["id"]).require_sso is False
+
+
+def test_added_to_sso_org_keeps_own_org(
+    owner: Account, make_account, add_member
+) -> None:
+    outsider = make_account("carol@victim.test")
+    add_member(owner.organization, "viewer", email=None)
+    from trainwave.server.accounts.models import Membership
+
+    Membership.objects.create(
+        user=outsider.user, organization=owner.organization, role="viewer"
+    )
+    require_sso(owner, break_glass=owner)
+    client = ApiClient()
+
+    response = client.send(
+        "POST",
+        "/auth/v1/login/",
+        {"email": outsider.email, "password": outsider.password},
+    )
+    chosen = client.get(
+        "/api/v1/auth/test/", HTTP_X_ORGANIZATION=owner.organization.slug
+    )
+
+    assert data_of(response)["organization"]["id"] == outsider.organization.pk
+    assert_error(chosen, 404, "not_found")

@@ -28,6 +28,7 @@ ORGANIZATION_HEADER = "X-Organization"
 LOGIN_TIME = "trainwave.login_at"
 SEEN_TIME = "trainwave.seen_at"
 ACTIVE_ORGANIZATION = "trainwave.organization"
+LOGIN_METHOD = "trainwave.login_method"
 # The last-seen time is written at most this often, so a busy session does not
 # cost a database write per request; the idle timeout is that much coarser.
 SEEN_RESOLUTION_SECONDS = 60
@@ -71,11 +72,33 @@ def csrf_protected(run: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     return wrapper
 
 
-def mark_login(request: HttpRequest) -> None:
-    """Record the login time in a freshly cycled session."""
+# Callables that return the IDs of organizations a password session may not
+# act in (organizations that require single sign-on); the SSO app adds one.
+password_session_exclusions: list[Callable[[str], set[str]]] = []
+
+
+def mark_login(request: HttpRequest, method: str = "password") -> None:
+    """Record the login time and method (``password`` or ``sso``) in a
+    freshly cycled session."""
     stamp = clock.now().timestamp()
     request.session[LOGIN_TIME] = stamp
     request.session[SEEN_TIME] = stamp
+    request.session[LOGIN_METHOD] = method
+
+
+def excluded_organizations(request: HttpRequest, user_id: str) -> set[str]:
+    """Return the organizations this session may not act in.
+
+    A session opened with a password cannot act in an organization that
+    requires SSO, though the same person's SSO session and API keys can.
+    """
+    session = getattr(request, "session", None)
+    if session is None or session.get(LOGIN_METHOD, "password") != "password":
+        return set()
+    excluded: set[str] = set()
+    for exclusion in password_session_exclusions:
+        excluded |= exclusion(user_id)
+    return excluded
 
 
 def check_timeouts(request: HttpRequest) -> None:
@@ -112,7 +135,12 @@ def choose_membership(request: HttpRequest, user_id: str) -> Membership | None:
     Naming an organization the user does not belong to is a 404, exactly as
     for one that does not exist.
     """
-    memberships = memberships_of(user_id)
+    excluded = excluded_organizations(request, user_id)
+    memberships = [
+        membership
+        for membership in memberships_of(user_id)
+        if membership.organization_id not in excluded
+    ]
     wanted = request.headers.get(ORGANIZATION_HEADER, "").strip()
     if wanted:
         for membership in memberships:

@@ -224,7 +224,7 @@ def complete_login(
     # session id planted before the redirect is worthless afterwards.
     request.session.flush()
     login(request, user, backend=SESSION_BACKEND)
-    mark_login(request)
+    mark_login(request, method="sso")
     request.session[ACTIVE_ORGANIZATION] = connection.organization_id
     record_event(
         request,
