@@ -32,10 +32,7 @@ def check_password_login_allowed(user: User) -> None:
     sso_only = sso_only_organizations(user.pk)
     if not sso_only:
         return
-    memberships = set(
-        Membership.objects.filter(user_id=user.pk).values_list(
-            "organization_id", flat=True
-        )
-    )
+    memberships = Membership.objects.filter(user_id=user.pk)
+    organizations = set(memberships.values_list("organization_id", flat=True))
     if organizations <= sso_only:
         raise SsoRequired()
