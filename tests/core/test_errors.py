@@ -228,3 +228,14 @@ def test_body_must_be_an_object(logged_in: ApiClient, body: object) -> None:
     )
 
     assert_error(response, 400, "validation_error")
+
+
+def test_head_answers_like_get(logged_in: ApiClient) -> None:
+    response = logged_in.head("/api/v1/jobs/")
+
+    assert response.status_code == 200
+    assert response.content == b""
+
+
+def test_uppercase_api_path_is_json(client: ApiClient) -> None:
+    assert_error(client.get("/API/v1/auth/test/"), 404, "not_found")

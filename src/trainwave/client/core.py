@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, Generic, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -241,7 +242,8 @@ class Core:
         delay = self.retry_delay(call, attempt, None)
         if delay is None:
             raise APIConnectionError(
-                f"{call.method} {self.base_url}{call.path} failed: {reason}. "
+                f"{call.method} {display_url(self.base_url)}{call.path} "
+                f"failed: {reason}. "
                 "Check the server URL (TRAINWAVE_API_URL) and that it is running."
             ) from None
         logger.warning(
@@ -332,3 +334,15 @@ class Core:
             return
         logger.warning("%s", notice.message)
         warnings.warn(notice.message, APIKeyWarning, stacklevel=5)
+
+
+def display_url(url: str) -> str:
+    """Return ``url`` without a user name or password, for messages."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit(parts._replace(netloc=netloc))

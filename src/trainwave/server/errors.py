@@ -212,7 +212,9 @@ def error_response(request: HttpRequest | None, error: ApiError) -> HttpResponse
 
 
 def is_api_path(path: str) -> bool:
-    return path.startswith(API_PREFIXES)
+    """Return whether ``path`` belongs to the JSON API, in any letter case,
+    so even a mistyped ``/API/...`` gets a JSON error rather than a page."""
+    return path.lower().startswith(API_PREFIXES)
 
 
 GENERIC_ERRORS: dict[int, type[ApiError]] = {

@@ -80,7 +80,15 @@ class RequestContextMiddleware:
         if not is_trusted_peer(remote, config.trusted_proxies):
             # Only a trusted proxy may say the client used HTTPS.
             request.META.pop("HTTP_X_FORWARDED_PROTO", None)
+        # HEAD is GET without a body (RFC 9110); the API routes only declare
+        # GET, so answer HEAD through them.
+        head = request.method == "HEAD" and is_api_path(request.path)
+        if head:
+            request.method = "GET"
         response = self.get_response(request)
+        if head:
+            request.method = "HEAD"
+            response.content = b""
         if is_api_path(request.path):
             if (
                 response.status_code >= 400

@@ -182,5 +182,8 @@ LOGGING: dict[str, Any] = {
         # and its 404 lines would print unredacted URLs.
         "django.request": {"level": "CRITICAL", "propagate": True},
         "django.server": {"level": "CRITICAL", "propagate": True},
+        # A foreign Host header is answered with 400; Django would also log
+        # it with a traceback at error level, which any client could trigger.
+        "django.security.DisallowedHost": {"level": "CRITICAL", "propagate": True},
     },
 }
