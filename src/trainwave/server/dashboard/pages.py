@@ -15,6 +15,7 @@ SECTIONS = [
     ("API keys", "dashboard:keys", "api_keys:read"),
     ("Members", "dashboard:members", "members:read"),
     ("Audit log", "dashboard:audit", "audit:read"),
+    ("Single sign-on", "dashboard:sso", "sso:read"),
 ]
 
 

@@ -9,6 +9,7 @@ from trainwave.server.dashboard import (
     key_views,
     member_views,
     session_views,
+    sso_views,
 )
 
 app_name = "dashboard"
@@ -42,6 +43,18 @@ urlpatterns = [
         name="key_rotate",
     ),
     path("settings/audit-log/", audit_views.audit_log, name="audit"),
+    path("settings/sso/", sso_views.sso_list, name="sso"),
+    path("settings/sso/add/", sso_views.sso_add, name="sso_add"),
+    path(
+        "settings/sso/<str:connection_id>/toggle/",
+        sso_views.sso_toggle,
+        name="sso_toggle",
+    ),
+    path(
+        "settings/sso/<str:connection_id>/delete/",
+        sso_views.sso_delete,
+        name="sso_delete",
+    ),
     path("settings/members/", member_views.member_list, name="members"),
     path("settings/members/add/", member_views.member_add, name="member_add"),
     path(
