@@ -130,6 +130,8 @@ def build_api() -> NinjaAPI:
 
 def install_error_handlers(api: NinjaAPI) -> None:
     def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+        if exc.status == 401 or isinstance(exc, CsrfFailed):
+            request.auth_failure = auth_failure_reason(exc)  # type: ignore[attr-defined]
         if exc.status >= 400 and not isinstance(exc, CsrfFailed):
             log_rejection(request, exc.status, exc.code, **security_fields(exc))
         return error_response(request, exc)
@@ -194,6 +196,15 @@ def install_error_handlers(api: NinjaAPI) -> None:
     ]
     for exception_class, handler in handlers:
         api.add_exception_handler(exception_class, handler)
+
+
+def auth_failure_reason(exc: ApiError) -> str:
+    """Return the metrics label for a rejected credential."""
+    if isinstance(exc, CsrfFailed):
+        return "csrf"
+    if isinstance(exc, AuthenticationRequired):
+        return "missing"
+    return str(exc.log_fields.get("reason") or exc.code)
 
 
 def security_fields(exc: ApiError) -> dict[str, Any]:

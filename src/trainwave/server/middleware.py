@@ -24,6 +24,7 @@ from trainwave.server.errors import (
     is_api_path,
 )
 from trainwave.server.logs import log_rejection, redact_query
+from trainwave.server.metrics import observe_request
 from trainwave.server.ratelimits.client_address import (
     is_trusted,
     parse_address,
@@ -102,7 +103,9 @@ class RequestContextMiddleware:
             from trainwave.server.apikeys.hooks import after_key_response
 
             after_key_response(request, response)
-        self.log(request, response, time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        self.log(request, response, elapsed)
+        observe_request(request, response, elapsed)
         return response
 
     def process_exception(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import time
 from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +24,7 @@ from typing import Any
 from django.db import DatabaseError, connection, transaction
 
 from trainwave.server.config import get_config
+from trainwave.server.metrics import observe_flush_lag
 
 logger = logging.getLogger("trainwave.apikeys.usage")
 
@@ -177,6 +179,8 @@ class UsageRecorder:
         self.start_lock = threading.Lock()
         # Tests turn this off and call flush() themselves.
         self.autoflush = True
+        self.last_success = time.monotonic()
+        self.failed = False
 
     @property
     def buffer(self) -> MemoryBuffer | RedisBuffer:
@@ -215,9 +219,16 @@ class UsageRecorder:
         On a database failure the counts go back into the buffer, so they are
         written by a later flush instead of being lost.
         """
+        self.failed = False
         total = self.flush_buffer(self.memory)
         if get_config().redis_url:
             total += self.flush_buffer(RedisBuffer())
+        # The lag grows while flushes fail, so a stuck flusher shows up in
+        # the metrics before the counts are missed.
+        now = time.monotonic()
+        observe_flush_lag(now - self.last_success)
+        if not self.failed:
+            self.last_success = now
         return total
 
     def flush_buffer(self, buffer: MemoryBuffer | RedisBuffer) -> int:
@@ -236,6 +247,7 @@ class UsageRecorder:
                 type(error).__name__,
                 str(error).strip()[:200],
             )
+            self.failed = True
             try:
                 buffer.give_back(counts, last_used)
             except Exception:
