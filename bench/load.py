@@ -118,6 +118,8 @@ def run_wrk(url: str, key: str, connections: int, duration: int) -> LoadResult:
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
     )
     socket_errors = sum(int(n) for n in socket.groups()) if socket else 0
+    if socket and socket_errors:
+        print(socket.group(0), file=sys.stderr)
     return LoadResult(
         connections,
         duration,
