@@ -138,9 +138,10 @@ def run_granian(host: str, port: int, workers: int, threads: int) -> None:
         interface=Interfaces.WSGI,
         workers=workers,
         # Granian's WSGI default is hundreds of threads per worker, each of
-        # which would keep its own database connection open.
+        # which would keep its own database connection open. Requests beyond
+        # the threads wait for one inside granian (its backpressure default),
+        # so a busy keep-alive connection cannot starve the others.
         blocking_threads=threads,
-        backpressure=threads,
         log_enabled=False,
         static_path_route=["/static"],
         static_path_mount=[static_dir],
