@@ -1,4 +1,4 @@
-"""The keys API: create, list, get, update, revoke, rotate, who sees what."""
+"""The keys API: every route, and which keys each caller can see."""
 
 from __future__ import annotations
 

@@ -72,7 +72,7 @@ def serve(
     threads: Annotated[
         int,
         typer.Option(
-            help="Request threads per worker. Each holds at most one database "
+            help="Request threads per worker. Each keeps at most one database "
             "connection, so workers x threads x hosts must stay below the "
             "database's connection limit.",
             min=1,

@@ -30,7 +30,7 @@ API_KEY_HEADER = "X-API-KEY"
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is making a request, inside which organization, allowed to do what.
+    """The caller of a request: the user, the organization and the permissions.
 
     Holds only identifiers and plain values, so it can be cached and never
     carries a secret.
@@ -83,9 +83,9 @@ class ApiKeyScheme(APIKeyHeader):
 class SessionScheme(APIKeyCookie):
     """The ``session`` cookie set by ``POST /auth/v1/login/``.
 
-    Every unsafe method also needs the ``X-CSRFToken`` header; the check is
-    done by the session authenticator, not by ninja, so that its failure uses
-    the ``csrf_token_missing`` code.
+    Every unsafe method also needs the ``X-CSRFToken`` header. The session
+    authenticator checks it rather than ninja, so that a failure uses the
+    ``csrf_token_missing`` code.
     """
 
     param_name = "session"

@@ -133,7 +133,7 @@ class SsoRequired(ApiError):
 
 
 class SsoLoginFailed(ApiError):
-    """An SSO sign-in was rejected; the message says why, without secrets."""
+    """An SSO sign-in was rejected; the message gives the reason, without secrets."""
 
     status = 403
     code = "sso_login_failed"
@@ -240,7 +240,7 @@ def error_for_status(status: int) -> ApiError:
     return error_class()
 
 
-# Django's handlers, named in urls.py. They answer JSON under the API prefixes
+# Django's handlers, named in urls.py. They return JSON under the API prefixes
 # and a short plain page elsewhere.
 
 
@@ -284,7 +284,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """Answer a CSRF rejection from Django's middleware (dashboard forms)."""
+    """Render a CSRF rejection from Django's middleware (dashboard forms)."""
     from trainwave.server.logs import log_rejection
 
     log_rejection(request, 403, CsrfFailed.code, reason=reason)

@@ -14,7 +14,7 @@ logger = logging.getLogger("trainwave.health")
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
-    """Answer 200 while the process can serve requests at all."""
+    """Return 200 while the process can serve requests at all."""
     return JsonResponse({"success": True, "data": {"status": "ok"}})
 
 
@@ -40,7 +40,7 @@ def check_redis() -> str | None:
 
 
 def readyz(request: HttpRequest) -> HttpResponse:
-    """Answer 200 when the database (and Redis, when configured) respond, else 503."""
+    """Return 200 when the database (and Redis, when configured) respond, else 503."""
     failures = {
         name: problem
         for name, problem in (("database", check_database()), ("redis", check_redis()))

@@ -58,10 +58,11 @@ def is_envelope(response: HttpResponse) -> bool:
 class RequestContextMiddleware:
     """Give each request an ID and a client IP, and log it once when it ends.
 
-    Also the last line of defence for the API's error contract: an error
-    response that Django produced as HTML under ``/api/`` or ``/auth/`` (a
-    404 from the URL resolver, a 405 from a view) is rebuilt as the envelope,
-    and an exception that escaped every handler becomes a 500 envelope.
+    It is also the last line of defence for the API's error contract. An
+    error response that Django produced as HTML under ``/api/`` or ``/auth/``
+    (a 404 from the URL resolver, a 405 from a view) is rebuilt as the
+    envelope, and an exception that escaped every handler becomes a 500
+    envelope.
     """
 
     def __init__(self, get_response: GetResponse) -> None:
@@ -79,10 +80,10 @@ class RequestContextMiddleware:
             remote, request.META.get("HTTP_X_FORWARDED_FOR", ""), config.trusted_proxies
         )
         if not is_trusted_peer(remote, config.trusted_proxies):
-            # Only a trusted proxy may say the client used HTTPS.
+            # Only a trusted proxy may report that the client used HTTPS.
             request.META.pop("HTTP_X_FORWARDED_PROTO", None)
-        # HEAD is GET without a body (RFC 9110); the API routes only declare
-        # GET, so answer HEAD through them.
+        # HEAD is GET without a body (RFC 9110). The API routes only declare
+        # GET, so HEAD is served through them.
         head = request.method == "HEAD" and is_api_path(request.path)
         if head:
             request.method = "GET"
@@ -159,7 +160,7 @@ class RequestContextMiddleware:
 
 
 def has_nul(request: HttpRequest) -> bool:
-    """Return whether the path, query or a header used in queries holds NUL.
+    """Return whether the path, query or a header used in queries contains NUL.
 
     PostgreSQL rejects NUL in text, so such a value reaching a query would be
     a 500 instead of the 400 it deserves. (A NUL in X-API-KEY fails the key

@@ -68,7 +68,7 @@ def database_settings() -> dict[str, Any]:
     if db.is_postgresql:
         # A query that waits longer than the statement timeout (a lock, an
         # overloaded server) fails and becomes a 503 instead of holding a
-        # worker; the connect timeout does the same for an unreachable server.
+        # worker. The connect timeout does the same for an unreachable server.
         options: dict[str, Any] = {
             "connect_timeout": 5,
             "options": f"-c statement_timeout={CONFIG.db_statement_timeout_ms}",
@@ -182,8 +182,8 @@ LOGGING: dict[str, Any] = {
         # and its 404 lines would print unredacted URLs.
         "django.request": {"level": "CRITICAL", "propagate": True},
         "django.server": {"level": "CRITICAL", "propagate": True},
-        # A foreign Host header is answered with 400; Django would also log
-        # it with a traceback at error level, which any client could trigger.
+        # A foreign Host header gets a 400. Django would also log it with a
+        # traceback at error level, which any client could trigger.
         "django.security.DisallowedHost": {"level": "CRITICAL", "propagate": True},
     },
 }

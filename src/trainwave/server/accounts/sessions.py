@@ -30,7 +30,7 @@ SEEN_TIME = "trainwave.seen_at"
 ACTIVE_ORGANIZATION = "trainwave.organization"
 LOGIN_METHOD = "trainwave.login_method"
 # The last-seen time is written at most this often, so a busy session does not
-# cost a database write per request; the idle timeout is that much coarser.
+# cost a database write per request. The idle timeout is that much coarser.
 SEEN_RESOLUTION_SECONDS = 60
 
 

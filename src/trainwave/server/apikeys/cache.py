@@ -8,7 +8,7 @@ demoted role through, so every change that affects a credential bumps an
 
 * with Redis, the epoch is a counter in Redis that every process reads on
   every request (inside the one round trip it makes anyway); a process that
-  sees a new value empties its cache first;
+  reads a new value empties its cache first;
 * without Redis there is one process, and the bump empties its cache directly.
 
 Changes are caught with model signals after the transaction commits, so the
@@ -39,7 +39,7 @@ ENTRY_TTL_SECONDS = 60.0
 
 @dataclass(frozen=True, slots=True)
 class CachedKey:
-    """What verification needs of a key and its owner, without the secret."""
+    """The fields of a key and its owner that verification needs, without the secret."""
 
     key_id: str
     name: str

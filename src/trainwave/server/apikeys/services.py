@@ -56,7 +56,7 @@ def get_key(principal: Principal, key_id: str) -> ApiKey:
 def check_grantable(principal: Principal, permissions: list[str]) -> None:
     """Refuse permissions that do not exist or that the caller lacks.
 
-    A key can never carry more than its creator holds right now, so a key with
+    A key can never carry more than its creator has right now, so a key with
     ``api_keys:write`` cannot mint a broader one.
     """
     unknown = unknown_permissions(permissions)
@@ -147,6 +147,12 @@ def issue_key(
     return key, new.secret
 
 
+NETWORKS_TOO_WIDE = (
+    "Allowed networks must lie inside those of the key making the request."
+)
+LIMIT_TOO_HIGH = "A key cannot allow more requests than the key making the request."
+
+
 def is_within(networks: list[str], outer: tuple[str, ...]) -> bool:
     """Return whether every network in ``networks`` lies inside one of ``outer``."""
     parents = [ipaddress.ip_network(network, strict=False) for network in outer]
@@ -194,19 +200,13 @@ def inherit_key_limits(
         if not allowed_networks:
             allowed_networks = list(parent_networks)
         elif not is_within(allowed_networks, parent_networks):
-            raise field_error(
-                "allowed_networks",
-                "Allowed networks must lie inside those of the key making the request.",
-            )
+            raise field_error("allowed_networks", NETWORKS_TOO_WIDE)
     parent_limit = principal.extra.get("key_rate_limit")
     if parent_limit is not None:
         if rate_limit is None:
             rate_limit = parent_limit
         elif rate_limit > parent_limit:
-            raise field_error(
-                "rate_limit_per_minute",
-                "A key cannot allow more requests than the key that creates it.",
-            )
+            raise field_error("rate_limit_per_minute", LIMIT_TOO_HIGH)
     return expires_at, allowed_networks, rate_limit
 
 
@@ -224,27 +224,28 @@ def check_rate_limit_override(principal: Principal, rate_limit: int | None) -> N
         )
 
 
+def check_update_within_caller(principal: Principal, changes: dict[str, Any]) -> None:
+    """Raise unless ``changes`` keep a key as tight as the key making them.
+
+    The same rule as ``inherit_key_limits``: a caller key with allowed
+    networks or a rate limit cannot clear or widen them on any key.
+    """
+    check_rate_limit_override(principal, changes.get("rate_limit_per_minute"))
+    caller_networks = tuple(principal.extra.get("key_allowed_networks") or ())
+    if "allowed_networks" in changes and caller_networks:
+        requested = changes["allowed_networks"] or []
+        if not requested or not is_within(requested, caller_networks):
+            raise field_error("allowed_networks", NETWORKS_TOO_WIDE)
+    caller_limit = principal.extra.get("key_rate_limit")
+    if "rate_limit_per_minute" in changes and caller_limit is not None:
+        requested_limit = changes["rate_limit_per_minute"]
+        if requested_limit is None or requested_limit > caller_limit:
+            raise field_error("rate_limit_per_minute", LIMIT_TOO_HIGH)
+
+
 def update_key(principal: Principal, key_id: str, changes: dict[str, Any]) -> ApiKey:
     key = get_key(principal, key_id)
-    parent_networks = tuple(principal.extra.get("key_allowed_networks") or ())
-    if "allowed_networks" in changes and parent_networks:
-        wanted = changes["allowed_networks"] or []
-        if not wanted or not is_within(wanted, parent_networks):
-            raise field_error(
-                "allowed_networks",
-                "Allowed networks must lie inside those of the key making the request.",
-            )
-    if "rate_limit_per_minute" in changes:
-        wanted_limit = changes["rate_limit_per_minute"]
-        check_rate_limit_override(principal, wanted_limit)
-        parent_limit = principal.extra.get("key_rate_limit")
-        if parent_limit is not None and (
-            wanted_limit is None or wanted_limit > parent_limit
-        ):
-            raise field_error(
-                "rate_limit_per_minute",
-                "A key cannot allow more requests than the key making the request.",
-            )
+    check_update_within_caller(principal, changes)
     if key.revoked_at is not None:
         raise Conflict("This API key is revoked and can no longer be changed.")
     fields = []

@@ -189,14 +189,17 @@ class UsageRecorder:
     def record_use(
         self, key_id: str, moment: datetime, ip: str, user_agent: str
     ) -> None:
-        """Count one request made with ``key_id``; never raises."""
+        """Count one request made with ``key_id``.
+
+        A failing buffer (Redis down) falls back to process memory.
+        """
         self.ensure_flusher()
         try:
             buffer = self.buffer
             buffer.add(key_id, hour_of(moment), "requests")
             buffer.touch(key_id, moment.timestamp(), ip, user_agent)
         except Exception as error:
-            # Counting must never fail a request: keep the count in memory.
+            # A failed count must not fail the request, so keep it in memory.
             logger.warning(
                 "usage buffer unavailable, counting in memory: %s", type(error).__name__
             )

@@ -32,7 +32,7 @@ SESSION_BACKEND = "trainwave.server.accounts.backends.EmailBackend"
 
 @dataclass(frozen=True)
 class IdpUser:
-    """What an identity provider vouched for, after every protocol check."""
+    """The identity an identity provider vouched for, after every protocol check."""
 
     issuer: str
     subject: str
@@ -62,7 +62,7 @@ def reject(
     """Log a rejected sign-in; return the error for the caller to raise.
 
     ``reason`` is a short code for logs and the audit event; ``message`` is
-    what the person sees. Neither may contain a token or assertion.
+    shown to the person. Neither may contain a token or assertion.
     """
     logger.warning(
         "sso login rejected: %s",
